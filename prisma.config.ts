@@ -1,0 +1,9 @@
+import { defineConfig } from 'prisma/config';
+
+// Prisma 7 reads the datasource URL here (no .env autoloading). Only the CLI uses this
+// file; the application builds its client in libs/db.
+export default defineConfig({
+  schema: 'prisma/schema.prisma',
+  migrations: { path: 'prisma/migrations' },
+  datasource: { url: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/threatline' },
+});
