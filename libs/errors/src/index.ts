@@ -1,1 +1,3 @@
-export const placeholder_errors = 'errors';
+export * from './error-kind';
+export * from './domain.exception';
+export * from './error-body';
