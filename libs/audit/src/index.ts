@@ -1,1 +1,2 @@
-export const placeholder_audit = 'audit';
+export * from './audit.module';
+export * from './audit.service';

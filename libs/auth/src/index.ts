@@ -1,1 +1,8 @@
-export const placeholder_auth = 'auth';
+export * from './auth.module';
+export * from './decorators';
+export * from './principal';
+export * from './secrets';
+export * from './firewall-credential.guard';
+export * from './firewall-credential.verifier';
+export { bearerTokenOf } from './request-of';
+export * from './roles';

@@ -1,1 +1,2 @@
-export const placeholder_tenancy = 'tenancy';
+export * from './tenancy.module';
+export * from './tenancy.service';

@@ -1,0 +1,83 @@
+import { Type } from '@nestjs/common';
+import { ArgsType, Field, Int, ObjectType } from '@nestjs/graphql';
+import { ValidationException } from '@threatline/errors';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+@ObjectType({ description: 'Where a page ends and whether more follow.' })
+export class PageInfo {
+  @Field({ description: 'True when another page follows this one.' })
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Pass as `after` to read the next page.' })
+  endCursor!: string | null;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, {
+    nullable: true,
+    description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`,
+  })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The `endCursor` of the previous page.' })
+  after?: string | null;
+}
+
+export interface Edge<T> {
+  node: T;
+  cursor: string;
+}
+
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+}
+
+/** A `XConnection` GraphQL type for node type `X` (Relay-style). */
+export function Paginated<T>(nodeType: Type<T>): Type<Connection<T>> {
+  @ObjectType(`${nodeType.name}Edge`, { description: `A ${nodeType.name} and its cursor.` })
+  class EdgeType {
+    @Field(() => nodeType, { description: 'The item.' })
+    node!: T;
+
+    @Field({ description: 'Opaque position of this item.' })
+    cursor!: string;
+  }
+
+  @ObjectType(`${nodeType.name}Connection`, { isAbstract: false, description: `A page of ${nodeType.name}.` })
+  class ConnectionType {
+    @Field(() => [EdgeType], { description: 'The items of this page.' })
+    edges!: EdgeType[];
+
+    @Field(() => PageInfo, { description: 'Whether more items follow.' })
+    pageInfo!: PageInfo;
+  }
+  return ConnectionType as Type<Connection<T>>;
+}
+
+/** The page size asked for, validated: how many rows to return (read one more to know if a page follows). */
+export function pageSizeOf(args: PageArgs): number {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw new ValidationException(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}.`, { field: 'first' });
+  }
+  return first;
+}
+
+/** Builds a page from `size + 1` rows fetched in cursor order. */
+export function toConnection<R, T>(
+  rows: R[],
+  size: number,
+  toNode: (row: R) => T,
+  cursorOf: (row: R) => string,
+): Connection<T> {
+  const page = rows.slice(0, size);
+  const edges = page.map((row) => ({ node: toNode(row), cursor: cursorOf(row) }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}
