@@ -45,8 +45,13 @@ export class ForbiddenException extends DomainException {
  */
 export class NotFoundException extends DomainException {
   constructor(entity: string, id: string) {
-    super(ErrorKind.NOT_FOUND, `${entity.toUpperCase()}_NOT_FOUND`, `${entity} ${id} was not found.`, {
+    super(ErrorKind.NOT_FOUND, `${constantCase(entity)}_NOT_FOUND`, `${entity} ${id} was not found.`, {
       id,
     });
   }
+}
+
+/** `FirewallGroup` -> `FIREWALL_GROUP`. */
+function constantCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }

@@ -1,0 +1,3 @@
+export * from './demo-credentials';
+export * from './demo-seed.module';
+export * from './demo-seeder';

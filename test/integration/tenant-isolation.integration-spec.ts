@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildClientSchema,
+  getIntrospectionQuery,
+  getNamedType,
+  GraphQLArgument,
+  GraphQLField,
+  GraphQLInputType,
+  GraphQLSchema,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  IntrospectionQuery,
+} from 'graphql';
+import { ApiKeyRole } from '@threatline/db';
+import { createTestApi, TestApi } from '@threatline/http/testing';
+import {
+  makeApiKey,
+  makeEnrollmentToken,
+  makeExclusion,
+  makeFirewall,
+  makeGroup,
+  makeProvider,
+  makeTenant,
+} from '../support/factories';
+
+/**
+ * The tenant isolation matrix: every Query and Mutation field of the schema, called with a
+ * key of tenant A, may neither see nor touch tenant B. A field missing from `expectations`
+ * fails the suite, so a new operation cannot ship without a decision here.
+ *
+ * - `not-found`: called with B's ids it answers exactly as for ids that do not exist.
+ * - `list`: answers, and nothing of B appears in the answer.
+ * - `forbidden`: a fleet admin may not call it at all (platform operations).
+ */
+type Expectation = 'not-found' | 'list' | 'forbidden';
+
+const expectations: Record<string, Expectation> = {
+  'Query.viewer': 'list',
+  'Query.tenants': 'forbidden',
+  'Query.mdrProviders': 'forbidden',
+  'Query.apiKeys': 'list',
+  'Query.firewallGroups': 'list',
+  'Query.firewalls': 'not-found',
+  'Query.firewall': 'not-found',
+  'Query.enrollmentTokens': 'not-found',
+  'Query.threatExclusions': 'not-found',
+  'Mutation.createTenant': 'forbidden',
+  'Mutation.createMdrProvider': 'forbidden',
+  'Mutation.setProviderTenants': 'forbidden',
+  'Mutation.createApiKey': 'not-found',
+  'Mutation.revokeApiKey': 'not-found',
+  'Mutation.createFirewallGroup': 'not-found',
+  'Mutation.moveFirewall': 'not-found',
+  'Mutation.approveFirewall': 'not-found',
+  'Mutation.deregisterFirewall': 'not-found',
+  'Mutation.updateMdrThreatFeedSettings': 'not-found',
+  'Mutation.updateXopsThreatFeedSettings': 'not-found',
+  'Mutation.updateLogSettings': 'not-found',
+  'Mutation.createEnrollmentToken': 'not-found',
+  'Mutation.revokeEnrollmentToken': 'not-found',
+  'Mutation.addThreatExclusion': 'not-found',
+  'Mutation.removeThreatExclusion': 'not-found',
+};
+
+/** Which of B's objects an `id` argument names, per field (other id arguments go by their name). */
+const idArgumentOwner: Record<string, keyof TenantFixture> = {
+  'Query.firewall': 'firewallId',
+  'Mutation.revokeApiKey': 'apiKeyId',
+  'Mutation.revokeEnrollmentToken': 'enrollmentTokenId',
+  'Mutation.removeThreatExclusion': 'exclusionId',
+};
+
+interface TenantFixture {
+  tenantId: string;
+  providerId: string;
+  groupId: string;
+  firewallId: string;
+  apiKeyId: string;
+  enrollmentTokenId: string;
+  exclusionId: string;
+  adminKey: string;
+}
+
+describe('tenant isolation over the whole GraphQL schema', () => {
+  let api: TestApi;
+  let schema: GraphQLSchema;
+  let a: TenantFixture;
+  let b: TenantFixture;
+
+  async function makeTenantFixture(label: string): Promise<TenantFixture> {
+    const tenant = await makeTenant(api.prisma, `${label}-${randomUUID()}`);
+    const provider = await makeProvider(api.prisma, [tenant.id]);
+    const group = await makeGroup(api.prisma, tenant.id);
+    const firewall = await makeFirewall(api.prisma, tenant.id, group.id, { status: 'APPROVAL_PENDING' });
+    const admin = await makeApiKey(api.prisma, ApiKeyRole.FLEET_ADMIN, { tenantId: tenant.id });
+    const token = await makeEnrollmentToken(api.prisma, tenant.id, group.id);
+    const exclusion = await makeExclusion(api.prisma, tenant.id, group.id);
+    return {
+      tenantId: tenant.id,
+      providerId: provider.id,
+      groupId: group.id,
+      firewallId: firewall.id,
+      apiKeyId: admin.id,
+      enrollmentTokenId: token.id,
+      exclusionId: exclusion.id,
+      adminKey: admin.secret,
+    };
+  }
+
+  /** Everything of a tenant a leak could show or a write could change. */
+  async function snapshotOf(tenantId: string): Promise<string> {
+    const [groups, firewalls, settings, tokens, exclusions, keys] = await Promise.all([
+      api.prisma.firewallGroup.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
+      api.prisma.firewall.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
+      api.prisma.firewallSettings.findMany({ where: { firewall: { tenantId } }, orderBy: { firewallId: 'asc' } }),
+      api.prisma.enrollmentToken.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
+      api.prisma.threatExclusion.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
+      api.prisma.apiKey.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
+    ]);
+    return JSON.stringify({ groups, firewalls, settings, tokens, exclusions, keys });
+  }
+
+  beforeAll(async () => {
+    api = await createTestApi();
+    a = await makeTenantFixture('tenant-a');
+    b = await makeTenantFixture('tenant-b');
+    const introspection = await api.graphql<IntrospectionQuery>(getIntrospectionQuery(), {}, a.adminKey);
+    schema = buildClientSchema(introspection.data!);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  function operations(): { key: string; kind: 'query' | 'mutation'; field: GraphQLField<unknown, unknown> }[] {
+    const query = Object.values(schema.getQueryType()!.getFields()).map((field) => ({
+      key: `Query.${field.name}`,
+      kind: 'query' as const,
+      field,
+    }));
+    const mutation = Object.values(schema.getMutationType()?.getFields() ?? {}).map((field) => ({
+      key: `Mutation.${field.name}`,
+      kind: 'mutation' as const,
+      field,
+    }));
+    return [...query, ...mutation];
+  }
+
+  /** A valid value for an argument: B's id for ids, a plausible value for the rest. */
+  function valueFor(key: string, arg: { name: string; type: GraphQLInputType }, target: TenantFixture | 'random'): unknown {
+    const id = (owner: keyof TenantFixture) => (target === 'random' ? randomUUID() : target[owner]);
+    const type = isNonNullType(arg.type) ? arg.type.ofType : arg.type;
+    if (isListType(type)) return [valueFor(key, { name: arg.name.replace(/s$/, ''), type: type.ofType }, target)];
+    const named = getNamedType(type);
+    if (isInputObjectType(named)) {
+      return Object.fromEntries(
+        Object.values(named.getFields())
+          .filter((field) => isNonNullType(field.type) || field.name === 'tenantId')
+          .map((field) => [field.name, valueFor(key, field, target)]),
+      );
+    }
+    if (isEnumType(named)) {
+      if (named.name === 'ApiKeyRole') return 'READ_ONLY';
+      if (named.name === 'ExclusionType') return 'IP';
+      return named.getValues()[0]!.value;
+    }
+    switch (arg.name) {
+      case 'id':
+        return id(idArgumentOwner[key] ?? 'firewallId');
+      case 'firewallId':
+        return id('firewallId');
+      case 'groupId':
+      case 'parentId':
+        return id('groupId');
+      case 'tenantId':
+        return id('tenantId');
+      case 'providerId':
+        return id('providerId');
+      case 'value':
+        return '10.20.30.40';
+      case 'expiresInSeconds':
+        return 3600;
+      case 'maxUses':
+      case 'first':
+        return 5;
+    }
+    if (isScalarType(named) && named.name === 'Boolean') return true;
+    if (isScalarType(named) && named.name === 'Int') return 1;
+    return `isolation-${randomUUID().slice(0, 8)}`;
+  }
+
+  function documentFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>): string {
+    const args = field.args as readonly GraphQLArgument[];
+    const variables = args.map((arg) => `$${arg.name}: ${String(arg.type)}`).join(', ');
+    const passed = args.map((arg) => `${arg.name}: $${arg.name}`).join(', ');
+    const selection = isObjectType(getNamedType(field.type)) ? ' { __typename }' : '';
+    return `${kind}${variables ? ` (${variables})` : ''} { ${field.name}${passed ? `(${passed})` : ''}${selection} }`;
+  }
+
+  it('has a decision for every operation of the schema', () => {
+    const missing = operations()
+      .map((op) => op.key)
+      .filter((key) => !(key in expectations));
+    expect(missing, 'add these operations to the tenant isolation matrix').toEqual([]);
+  });
+
+  it("never lets tenant A's key see or change tenant B", async () => {
+    const before = await snapshotOf(b.tenantId);
+    const bIds = [b.tenantId, b.groupId, b.firewallId, b.apiKeyId, b.enrollmentTokenId, b.exclusionId, b.providerId];
+    for (const { key, kind, field } of operations()) {
+      const expectation = expectations[key];
+      const document = documentFor(kind, field);
+      const variablesFor = (target: TenantFixture | 'random') =>
+        Object.fromEntries(field.args.map((arg) => [arg.name, valueFor(key, arg, target)]));
+      const answer = await api.graphql(document, variablesFor(b), a.adminKey);
+      const serialized = JSON.stringify(answer);
+      for (const id of bIds) expect(serialized, `${key} leaked an id of tenant B`).not.toContain(id);
+      switch (expectation) {
+        case 'list':
+          expect(answer.errors, `${key} failed: ${serialized}`).toBeUndefined();
+          break;
+        case 'forbidden':
+          expect(answer.errors?.[0]?.extensions?.code, `${key}: ${serialized}`).toBe('FORBIDDEN');
+          break;
+        case 'not-found': {
+          const code = answer.errors?.[0]?.extensions?.code;
+          expect(code, `${key} with B's ids: ${serialized}`).toMatch(/_NOT_FOUND$/);
+          const unknown = await api.graphql(document, variablesFor('random'), a.adminKey);
+          expect(unknown.errors?.[0]?.extensions?.code, `${key} must answer B's ids as unknown ids`).toBe(code);
+          break;
+        }
+        case undefined:
+          throw new Error(`${key} has no isolation decision`);
+      }
+    }
+    expect(await snapshotOf(b.tenantId)).toBe(before);
+  });
+});
