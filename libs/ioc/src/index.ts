@@ -1,1 +1,17 @@
-export const placeholder_ioc = 'ioc';
+export type { CanonicalUrl } from './canonical-url';
+export { formatCanonicalUrl } from './canonical-url';
+export type { Ipv4Network } from './cidr';
+export { formatCidr, MIN_CIDR_PREFIX, parseCidr } from './cidr';
+export { detectType } from './detect';
+export { canonicalizeDomain } from './domain';
+export type { ExclusionType, NormalizedExclusion } from './exclusion';
+export { EXCLUSION_TYPES, normalizeExclusion } from './exclusion';
+export type { IndicatorWarning, IndicatorWarningCode, IocType, ParsedIndicator } from './indicator';
+export { IOC_TYPES } from './indicator';
+export { formatIpv4, parseIpv4 } from './ipv4';
+export { MAX_DOMAIN_LENGTH, MAX_LABEL_LENGTH, MAX_LINE_LENGTH } from './limits';
+export { parseIndicator } from './parse-indicator';
+export type { Rejection, RejectionCode } from './rejection';
+export { isRejection, REJECTION_CODES } from './rejection';
+export { canonicalizeUrl } from './url';
+export { ALLOWED_URL_SCHEMES } from './url-canonical';

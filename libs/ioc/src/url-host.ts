@@ -1,0 +1,52 @@
+import { idnaToAscii } from './idna';
+import { formatIpv4 } from './ipv4';
+import { parseLooseIpv4 } from './ipv4-loose';
+import { decodeUtf8, escapeBinary, hasNonAsciiByte, isWellFormedUtf8 } from './percent-encoding';
+import { reject, Rejection, shown } from './rejection';
+import { checkTextSafety } from './text-safety';
+
+export interface CanonicalHost {
+  host: string;
+  isIpv4: boolean;
+}
+
+/**
+ * Safe Browsing host canonicalization of an unescaped host (binary string, userinfo and port removed):
+ * internationalized names go through the same IDNA code as domains (after the same invisible-character check);
+ * then leading/trailing dots go, runs of dots collapse, any legal IPv4 spelling becomes dotted decimal, the rest
+ * is lowercased and escaped. Bytes that are not UTF-8 (the published "\x01\x80.com" vector) stay as escaped
+ * bytes, as the document's vectors require.
+ */
+export function canonicalizeUrlHost(binaryHost: string): CanonicalHost | Rejection {
+  let host = binaryHost;
+  if (hasNonAsciiByte(host) && isWellFormedUtf8(host)) {
+    const unicode = decodeUtf8(host);
+    const unsafe = checkTextSafety(unicode, 'the URL host');
+    if (unsafe !== null) return unsafe;
+    const ascii = idnaToAscii(unicode);
+    if (ascii === null) {
+      return reject(
+        'URL_HOST_INVALID',
+        `the URL host ${shown(unicode)} is not a valid internationalized domain name`,
+      );
+    }
+    host = ascii;
+  }
+  host = collapseDots(host);
+  if (host.length === 0) return reject('URL_HOST_INVALID', 'the URL has no host');
+  const ipv4 = parseLooseIpv4(host);
+  if (ipv4 !== null) return { host: formatIpv4(ipv4.value), isIpv4: true };
+  return { host: escapeBinary(lowercaseAscii(host)), isIpv4: false };
+}
+
+function collapseDots(host: string): string {
+  if (!host.includes('.')) return host;
+  return host
+    .split('.')
+    .filter((label) => label !== '')
+    .join('.');
+}
+
+function lowercaseAscii(binary: string): string {
+  return binary.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
+}
