@@ -1,11 +1,18 @@
 import { defineConfig } from 'vitest/config';
 import swc from 'unplugin-swc';
+import { createRequire } from 'node:module';
 
 // Libraries resolve to their TypeScript sources through the `development` export
 // condition, so tests never need a build. SWC keeps decorator metadata for NestJS DI.
+// `graphql` is aliased to its CommonJS entry: Vite would pick its index.mjs for our sources
+// while Nest and Apollo load index.js, and two copies break `instanceof GraphQLError` and
+// graphql's realm checks ("Cannot use GraphQLSchema from another module or realm").
 const shared = {
   plugins: [swc.vite({ module: { type: 'es6' } })],
-  resolve: { conditions: ['development'] },
+  resolve: {
+    conditions: ['development'],
+    alias: [{ find: /^graphql$/, replacement: createRequire(__filename).resolve('graphql') }],
+  },
   ssr: { resolve: { conditions: ['development'], externalConditions: ['development'] } },
 };
 

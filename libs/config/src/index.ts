@@ -1,1 +1,3 @@
-export const placeholder_config = 'config';
+export * from './app-config';
+export * from './config.module';
+export * from './load-config';

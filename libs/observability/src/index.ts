@@ -1,1 +1,4 @@
-export const placeholder_observability = 'observability';
+export * from './metrics';
+export * from './observability.module';
+export * from './request-context';
+export * from './request-id';
