@@ -1,1 +1,4 @@
-export const placeholder_exclusions = 'exclusions';
+export * from './exclusions.module';
+export * from './exclusions.service';
+export * from './exclusions.exception';
+export * from './models/threat-exclusion.model';
