@@ -1,0 +1,15 @@
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { DbModuleOptions } from '../db-module-options';
+import { openPgliteBackend } from './pglite-backend';
+import { openPostgresBackend } from './postgres-backend';
+
+/** What PrismaService runs on: a driver adapter and the resources behind it. */
+export interface DatabaseBackend {
+  readonly adapter: SqlDriverAdapterFactory;
+  /** Releases the pool or the embedded database; call after the Prisma client disconnected. */
+  close(): Promise<void>;
+}
+
+export function openDatabaseBackend(options: DbModuleOptions): Promise<DatabaseBackend> {
+  return options.databaseUrl ? openPostgresBackend(options.databaseUrl, options) : openPgliteBackend(options);
+}
