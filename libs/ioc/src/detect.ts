@@ -5,7 +5,7 @@ const IPV6 = /^\[?[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*\]?(?:\/[0-9]+)?$/i;
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 const HOST_WITH_PORT = /^[^:/]*:[0-9]+(?:[/?]|$)/;
 const NUMERIC_LABEL = /^(?:[0-9]+|0x[0-9a-f]*)$/i;
-const CIDR_LIKE = /^[0-9][0-9a-fx.]*\/[^/]*$/i;
+const CIDR_LIKE = /^[0-9][0-9a-fx.]*\/[0-9]+$/i;
 
 /**
  * The type an analyst most likely meant, from the shape of a trimmed line: a scheme, a path, a query or a port

@@ -4,35 +4,62 @@
  * 0..255. Escaping such a string turns it back into plain ASCII text.
  */
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');
 const HEX_DIGITS = '0123456789ABCDEF';
 
 /**
- * The UTF-8 bytes of `text`, percent-unescaped repeatedly until no "%XX" is left, as a binary string. Decoding
- * "%XX" never overlaps another escape, so every order of decoding reaches the same result; this one decodes
- * on a stack in a single pass (a decoded byte can only complete an escape that ends at the top), so
- * "%2525252525" costs linear time instead of one pass per level.
+ * The UTF-8 bytes of `text` (which holds no unpaired surrogate), percent-unescaped repeatedly until no "%XX"
+ * is left, as a binary string. Decoding "%XX" never overlaps another escape, so every order of decoding reaches
+ * the same result; this one decodes on a stack in a single pass (a decoded byte can only complete an escape
+ * that ends at the top), so "%2525252525" costs linear time instead of one pass per level.
  */
 export function unescapeRepeatedly(text: string): string {
-  const bytes = utf8Encoder.encode(text);
-  const out = new Uint8Array(bytes.length);
+  if (isPlainAscii(text)) return text;
+  const out = new Uint8Array(text.length * 3);
   let top = 0;
-  for (const byte of bytes) {
-    out[top++] = byte;
-    while (top >= 3 && out[top - 3] === 0x25) {
-      const high = hexValue(out[top - 2] ?? 0);
-      const low = hexValue(out[top - 1] ?? 0);
-      if (high < 0 || low < 0) break;
-      top -= 2;
-      out[top - 1] = high * 16 + low;
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    if (code < 0x80) {
+      out[top++] = code;
+      if (code === 0x25 || top < 3 || out[top - 3] !== 0x25) continue;
+      // The new byte may complete "%XX", and the decoded byte may complete another one, and so on.
+      while (top >= 3 && out[top - 3] === 0x25) {
+        const high = hexValue(out[top - 2] ?? 0);
+        const low = hexValue(out[top - 1] ?? 0);
+        if (high < 0 || low < 0) break;
+        top -= 2;
+        out[top - 1] = high * 16 + low;
+      }
+      continue;
     }
+    if (code >= 0xd800 && code <= 0xdbff) {
+      code = 0x10000 + ((code - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+      out[top++] = 0xf0 | (code >> 18);
+      out[top++] = 0x80 | ((code >> 12) & 0x3f);
+    } else if (code >= 0x800) {
+      out[top++] = 0xe0 | (code >> 12);
+    } else {
+      out[top++] = 0xc0 | (code >> 6);
+      out[top++] = 0x80 | (code & 0x3f);
+      continue;
+    }
+    out[top++] = 0x80 | ((code >> 6) & 0x3f);
+    out[top++] = 0x80 | (code & 0x3f);
   }
   let binary = '';
   for (let i = 0; i < top; i += 4096) {
     binary += String.fromCharCode(...out.subarray(i, Math.min(top, i + 4096)));
   }
   return binary;
+}
+
+/** ASCII without '%': its UTF-8 bytes are its chars and there is nothing to unescape. */
+function isPlainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80 || code === 0x25) return false;
+  }
+  return true;
 }
 
 /** Safe Browsing escaping: bytes <= 0x20 (space and controls), >= 0x7F, '#' and '%' become "%XX" (uppercase). */

@@ -124,6 +124,9 @@ describe('URL host canonicalization', () => {
 
   it('rejects hosts that are not valid IDNA, IPv6 literals and bad ports', () => {
     expect(rejected('http://\u0301ab.com/').code).toBe('URL_HOST_INVALID');
+    // IDNA maps these onto URL delimiters ("::=", "%"): the host would not survive being parsed again.
+    expect(rejected('http://\u2a74/').code).toBe('URL_HOST_INVALID');
+    expect(rejected('http://ex\uff05ample.com/').code).toBe('URL_HOST_INVALID');
     expect(rejected('http://[::1]/').code).toBe('IPV6_UNSUPPORTED');
     expect(rejected('http://evil.com:99999/').code).toBe('URL_INVALID');
     expect(rejected('http://evil.com:8o/').code).toBe('URL_INVALID');

@@ -2,6 +2,16 @@ import { CanonicalUrl } from './canonical-url';
 import { parseIpv4 } from './ipv4';
 import { MAX_LINE_LENGTH } from './limits';
 
+const HOST_CHAR = 1;
+const PATH_CHAR = 2;
+
+/** Per ASCII code: HOST_CHAR for [a-z0-9_-], PATH_CHAR for printable ASCII except '%' and '#'. */
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0x21; c < 0x7f; c++) {
+  const isHostChar = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f;
+  CHAR_CLASS[c] = (c === 0x25 || c === 0x23 ? 0 : PATH_CHAR) | (isHostChar ? HOST_CHAR : 0);
+}
+
 /**
  * Canonical form of an already-clean URL, or null when the input needs the full algorithm. Clean means:
  * "http://", "https://" or no scheme; a host of lowercase letters, digits, '-', '_' and single inner dots whose
@@ -17,40 +27,36 @@ export function fastCanonicalizeUrl(raw: string): CanonicalUrl | null {
   let i = schemeLength(raw);
   const hostStart = i;
   let lastLabelStart = i;
-  let afterDot = true;
   let c = 0;
+  // Host: labels of HOST_CHARs separated by single dots, ended by '/', '?' or the end.
   for (; i < length; i++) {
     c = raw.charCodeAt(i);
-    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f) {
-      afterDot = false;
-    } else if (c === 0x2e) {
-      if (afterDot) return null;
-      afterDot = true;
-      lastLabelStart = i + 1;
-    } else if (c === 0x2f || c === 0x3f) {
-      break;
-    } else {
-      return null;
-    }
+    if (c < 128 && (CHAR_CLASS[c]! & HOST_CHAR) !== 0) continue;
+    if (c !== 0x2e || i === lastLabelStart) break;
+    lastLabelStart = i + 1;
   }
-  if (afterDot) return null;
+  if (i === lastLabelStart) return null;
   const hostEnd = i;
+  if (hostEnd < length && c !== 0x2f && c !== 0x3f) return null;
   const host = raw.slice(hostStart, hostEnd);
   const lastLabelFirst = raw.charCodeAt(lastLabelStart);
   const hostIsIpv4 = lastLabelFirst >= 0x30 && lastLabelFirst <= 0x39;
   if (hostIsIpv4 && parseIpv4(host) === null) return null;
 
   let path = '/';
-  if (i < length && c === 0x2f) {
+  if (c === 0x2f && i < length) {
     const pathStart = i;
-    let previous = 0;
     for (; i < length; i++) {
       c = raw.charCodeAt(i);
-      if (c === 0x3f) break;
-      if (c <= 0x20 || c >= 0x7f || c === 0x25 || c === 0x23) return null;
-      // "//" collapses and a segment starting with '.' may be a dot-segment: both need the full algorithm.
-      if (previous === 0x2f && (c === 0x2f || c === 0x2e)) return null;
-      previous = c;
+      if (c === 0x2f) {
+        // "//" collapses and a segment starting with '.' may be a dot-segment: both need the full algorithm.
+        const next = raw.charCodeAt(i + 1);
+        if (next === 0x2f || next === 0x2e) return null;
+      } else if (c === 0x3f) {
+        break;
+      } else if (c >= 128 || (CHAR_CLASS[c]! & PATH_CHAR) === 0) {
+        return null;
+      }
     }
     path = raw.slice(pathStart, i);
   }
@@ -58,7 +64,7 @@ export function fastCanonicalizeUrl(raw: string): CanonicalUrl | null {
   if (i < length) {
     for (let k = i + 1; k < length; k++) {
       const q = raw.charCodeAt(k);
-      if (q <= 0x20 || q >= 0x7f || q === 0x25 || q === 0x23) return null;
+      if (q >= 128 || (CHAR_CLASS[q]! & PATH_CHAR) === 0) return null;
     }
     query = raw.slice(i + 1);
   }
@@ -75,9 +81,11 @@ function schemeLength(raw: string): number {
   ) {
     return 0;
   }
-  if (raw.charCodeAt(4) === 0x3a) return raw.charCodeAt(5) === 0x2f && raw.charCodeAt(6) === 0x2f ? 7 : 0;
-  if (raw.charCodeAt(4) === 0x73 && raw.charCodeAt(5) === 0x3a) {
-    return raw.charCodeAt(6) === 0x2f && raw.charCodeAt(7) === 0x2f ? 8 : 0;
-  }
-  return 0;
+  let colon = 4;
+  if (raw.charCodeAt(4) === 0x73) colon = 5;
+  return raw.charCodeAt(colon) === 0x3a &&
+    raw.charCodeAt(colon + 1) === 0x2f &&
+    raw.charCodeAt(colon + 2) === 0x2f
+    ? colon + 3
+    : 0;
 }

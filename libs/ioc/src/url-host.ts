@@ -5,6 +5,18 @@ import { decodeUtf8, escapeBinary, hasNonAsciiByte, isWellFormedUtf8 } from './p
 import { reject, Rejection, shown } from './rejection';
 import { checkTextSafety } from './text-safety';
 
+/**
+ * WHATWG's forbidden domain code points: IDNA maps some characters onto them ("⩴" becomes "::="), and a host
+ * holding a delimiter would not survive being parsed again, so such a name is invalid.
+ */
+function hasForbiddenHostCharacter(ascii: string): boolean {
+  for (let i = 0; i < ascii.length; i++) {
+    const code = ascii.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f || '#%/:<>?@[\\]^|'.includes(ascii.charAt(i))) return true;
+  }
+  return false;
+}
+
 export interface CanonicalHost {
   host: string;
   isIpv4: boolean;
@@ -24,7 +36,7 @@ export function canonicalizeUrlHost(binaryHost: string): CanonicalHost | Rejecti
     const unsafe = checkTextSafety(unicode, 'the URL host');
     if (unsafe !== null) return unsafe;
     const ascii = idnaToAscii(unicode);
-    if (ascii === null) {
+    if (ascii === null || hasForbiddenHostCharacter(ascii)) {
       return reject(
         'URL_HOST_INVALID',
         `the URL host ${shown(unicode)} is not a valid internationalized domain name`,
