@@ -1,1 +1,6 @@
-export const placeholder_http = 'http';
+export * from './api.module';
+export * from './bootstrap';
+export * from './create-app';
+export * from './edge.module';
+export * from './graphql/graphql-options';
+export * from './root-module';

@@ -18,12 +18,22 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 
 /**
  * The route pattern that served a request (`/api/v1/feeds/:feedId`), or the mount path of a
- * middleware app (`/graphql`); `unmatched` for anything else, so scanners cannot mint series.
+ * middleware app (`/graphql`); `unmatched` when nothing did, so scanners cannot mint series.
+ * Middleware is mounted on wildcard routes (`{/*splat}`), which Express also reports in
+ * `req.route`; a wildcard is therefore never taken for the route that answered.
  */
 export function routePatternOf(req: Request): string {
   const route: unknown = req.route;
-  if (typeof route === 'object' && route !== null && 'path' in route && typeof route.path === 'string') {
+  if (
+    typeof route === 'object' &&
+    route !== null &&
+    'path' in route &&
+    typeof route.path === 'string' &&
+    !route.path.includes('*')
+  ) {
     return `${req.baseUrl}${route.path}`;
   }
-  return req.baseUrl || 'unmatched';
+  return req.baseUrl || UNMATCHED_ROUTE;
 }
+
+export const UNMATCHED_ROUTE = 'unmatched';

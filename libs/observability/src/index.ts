@@ -1,3 +1,4 @@
+export { routePatternOf, UNMATCHED_ROUTE } from './http-metrics.middleware';
 export * from './metrics';
 export * from './observability.module';
 export * from './request-context';

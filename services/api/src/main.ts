@@ -1,1 +1,3 @@
-export const placeholder_api = 'api';
+import { ApiModule, bootstrap, exitOnBootFailure } from '@threatline/http';
+
+bootstrap(ApiModule, { name: 'api' }).catch(exitOnBootFailure);

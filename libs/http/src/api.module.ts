@@ -1,0 +1,36 @@
+import { DynamicModule, Type } from '@nestjs/common';
+import { AppConfig, ConfigModule } from '@threatline/config';
+import { DbModule } from '@threatline/db';
+import { MessagingModule } from '@threatline/messaging';
+import { ObservabilityModule } from '@threatline/observability';
+import { EdgeModule } from './edge.module';
+
+/**
+ * The domain modules the API serves: each brings its resolvers, controllers and services.
+ * The GraphQL schema is whatever their resolvers declare.
+ */
+export const API_DOMAIN_MODULES: readonly (Type | DynamicModule)[] = [];
+
+/**
+ * An API process: configuration, logs and metrics, the database and the message bus (each
+ * embedded or external per the configuration), the HTTP/GraphQL edge, the domain modules.
+ */
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule,
+        DbModule.forRoot({
+          databaseUrl: config.databaseUrl,
+          dataDir: config.dataDir,
+          migrateOnStart: config.migrateOnStart,
+        }),
+        MessagingModule.forRoot({ redisUrl: config.redisUrl, prefix: config.queuePrefix }),
+        EdgeModule,
+        ...API_DOMAIN_MODULES,
+      ],
+    };
+  }
+}
