@@ -4,12 +4,20 @@ import { MAX_LINE_LENGTH } from './limits';
 
 const HOST_CHAR = 1;
 const PATH_CHAR = 2;
+const PLAIN_PATH_CHAR = 4;
 
-/** Per ASCII code: HOST_CHAR for [a-z0-9_-], PATH_CHAR for printable ASCII except '%' and '#'. */
-const CHAR_CLASS = new Uint8Array(128);
+/**
+ * Class bits of every UTF-16 code unit (64 KiB, so the scan needs no range check): HOST_CHAR for [a-z0-9_-];
+ * PATH_CHAR for printable ASCII except '%' and '#'; PLAIN_PATH_CHAR for those except '/' and '?', the path
+ * characters that need no further look.
+ */
+const CHAR_CLASS = new Uint8Array(0x10000);
 for (let c = 0x21; c < 0x7f; c++) {
   const isHostChar = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f;
-  CHAR_CLASS[c] = (c === 0x25 || c === 0x23 ? 0 : PATH_CHAR) | (isHostChar ? HOST_CHAR : 0);
+  const isPathChar = c !== 0x25 && c !== 0x23;
+  const isPlain = isPathChar && c !== 0x2f && c !== 0x3f;
+  CHAR_CLASS[c] =
+    (isHostChar ? HOST_CHAR : 0) | (isPathChar ? PATH_CHAR : 0) | (isPlain ? PLAIN_PATH_CHAR : 0);
 }
 
 /**
@@ -24,14 +32,14 @@ for (let c = 0x21; c < 0x7f; c++) {
 export function fastCanonicalizeUrl(raw: string): CanonicalUrl | null {
   const length = raw.length;
   if (length > MAX_LINE_LENGTH) return null;
-  let i = schemeLength(raw);
+  let i = raw.startsWith('http://') ? 7 : raw.startsWith('https://') ? 8 : 0;
   const hostStart = i;
   let lastLabelStart = i;
   let c = 0;
   // Host: labels of HOST_CHARs separated by single dots, ended by '/', '?' or the end.
   for (; i < length; i++) {
     c = raw.charCodeAt(i);
-    if (c < 128 && (CHAR_CLASS[c]! & HOST_CHAR) !== 0) continue;
+    if ((CHAR_CLASS[c]! & HOST_CHAR) !== 0) continue;
     if (c !== 0x2e || i === lastLabelStart) break;
     lastLabelStart = i + 1;
   }
@@ -48,15 +56,11 @@ export function fastCanonicalizeUrl(raw: string): CanonicalUrl | null {
     const pathStart = i;
     for (; i < length; i++) {
       c = raw.charCodeAt(i);
-      if (c === 0x2f) {
-        // "//" collapses and a segment starting with '.' may be a dot-segment: both need the full algorithm.
-        const next = raw.charCodeAt(i + 1);
-        if (next === 0x2f || next === 0x2e) return null;
-      } else if (c === 0x3f) {
-        break;
-      } else if (c >= 128 || (CHAR_CLASS[c]! & PATH_CHAR) === 0) {
-        return null;
-      }
+      if ((CHAR_CLASS[c]! & PLAIN_PATH_CHAR) !== 0) continue;
+      if (c === 0x3f) break;
+      // "//" collapses and a segment starting with '.' may be a dot-segment: both need the full algorithm.
+      const next = raw.charCodeAt(i + 1);
+      if (c !== 0x2f || next === 0x2f || next === 0x2e) return null;
     }
     path = raw.slice(pathStart, i);
   }
@@ -64,28 +68,9 @@ export function fastCanonicalizeUrl(raw: string): CanonicalUrl | null {
   if (i < length) {
     for (let k = i + 1; k < length; k++) {
       const q = raw.charCodeAt(k);
-      if (q >= 128 || (CHAR_CLASS[q]! & PATH_CHAR) === 0) return null;
+      if ((CHAR_CLASS[q]! & PATH_CHAR) === 0) return null;
     }
     query = raw.slice(i + 1);
   }
   return { host, path, query, hostIsIpv4 };
-}
-
-/** Length of a leading "http://" or "https://" (exactly, lowercase), else 0. */
-function schemeLength(raw: string): number {
-  if (
-    raw.charCodeAt(0) !== 0x68 ||
-    raw.charCodeAt(1) !== 0x74 ||
-    raw.charCodeAt(2) !== 0x74 ||
-    raw.charCodeAt(3) !== 0x70
-  ) {
-    return 0;
-  }
-  let colon = 4;
-  if (raw.charCodeAt(4) === 0x73) colon = 5;
-  return raw.charCodeAt(colon) === 0x3a &&
-    raw.charCodeAt(colon + 1) === 0x2f &&
-    raw.charCodeAt(colon + 2) === 0x2f
-    ? colon + 3
-    : 0;
 }
