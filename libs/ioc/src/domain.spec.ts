@@ -81,6 +81,10 @@ describe('domain canonicalization', () => {
     expect(canonicalizeDomain('127.1')).toMatchObject({ suggestion: '127.0.0.1' });
   });
 
+  it('answers a non-string from an untyped caller with a rejection', () => {
+    expect(canonicalizeDomain(42 as unknown as string)).toMatchObject({ ok: false, code: 'EMPTY' });
+  });
+
   it('accepts single-label names in traffic but not as indicators, which would cover a whole TLD', () => {
     expect(canonicalizeDomain('localhost')).toBe('localhost');
     expect(indicatorDomain('com')).toMatchObject({ ok: false, code: 'DOMAIN_TOO_BROAD' });
@@ -111,7 +115,7 @@ describe('domain canonicalization', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 30_000);
 
   it('is idempotent: a canonical domain canonicalizes to itself (property)', () => {
     fc.assert(
@@ -122,5 +126,5 @@ describe('domain canonicalization', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 30_000);
 });

@@ -19,6 +19,7 @@ export interface DomainName {
  * domain indicators so the two always meet. Single-label names ("localhost") are fine here. Never throws.
  */
 export function canonicalizeDomain(raw: string): string | Rejection {
+  if (typeof raw !== 'string') return reject('EMPTY', 'the domain is not a string');
   const fast = fastCanonicalDomain(raw);
   if (fast !== null) return fast;
   const parsed = parseDomainName(raw, 1);

@@ -40,7 +40,7 @@ describe('percent-encoding', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 30_000);
 
   it('escapes controls, space, DEL and above, "#" and "%" with uppercase hex', () => {
     expect(escapeBinary('a b#c%d\u0000\u007f\u0080\u00ff~')).toBe('a%20b%23c%25d%00%7F%80%FF~');

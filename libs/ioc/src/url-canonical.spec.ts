@@ -228,3 +228,9 @@ describe('hostile URLs', () => {
     expect(performance.now() - started).toBeLessThan(200);
   });
 });
+
+describe('untyped callers', () => {
+  it('answers a non-string with a rejection instead of throwing', () => {
+    expect(canonicalizeUrl(undefined as unknown as string)).toMatchObject({ ok: false, code: 'EMPTY' });
+  });
+});
