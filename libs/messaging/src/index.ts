@@ -1,1 +1,14 @@
-export const placeholder_messaging = 'messaging';
+export { MessagingModule } from './messaging.module';
+export type { MessagingModuleOptions } from './messaging-options';
+export {
+  JobQueue,
+  JobQueueClosedError,
+  type EnqueueOptions,
+  type JobContext,
+  type JobHandler,
+  type ProcessOptions,
+} from './job-queue';
+export { defineQueue, DEFAULT_RETRY, type QueueDefinition, type RetryPolicy } from './queue-definition';
+export { QUEUES } from './queues';
+export { PubSub, type MessageHandler, type Unsubscribe } from './pub-sub';
+export { MessagingHealth } from './messaging-health';

@@ -1,0 +1,92 @@
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { assertJobId } from '../job-id';
+import {
+  JobQueue,
+  JobQueueClosedError,
+  type EnqueueOptions,
+  type JobHandler,
+  type ProcessOptions,
+} from '../job-queue';
+import { JOB_HISTORY_SIZE, type QueueDefinition } from '../queue-definition';
+
+/** Distributed mode's job queue: BullMQ, every key under `<prefix>:<queue>:`. */
+export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
+  private readonly logger = new Logger('JobQueue');
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers: Worker[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
+
+  async enqueue<Payload>(
+    queue: QueueDefinition<Payload>,
+    payload: Payload,
+    options: EnqueueOptions,
+  ): Promise<void> {
+    if (this.closed) throw new JobQueueClosedError();
+    assertJobId(options.jobId);
+    // BullMQ ignores an add whose jobId exists in any state, history included.
+    await this.queue(queue).add(queue.name, payload, {
+      jobId: options.jobId,
+      attempts: queue.retry.attempts,
+      backoff: { type: 'exponential', delay: queue.retry.backoffMs },
+      removeOnComplete: { count: JOB_HISTORY_SIZE },
+      removeOnFail: { count: JOB_HISTORY_SIZE },
+    });
+  }
+
+  async process<Payload>(
+    queue: QueueDefinition<Payload>,
+    handler: JobHandler<Payload>,
+    options: ProcessOptions = {},
+  ): Promise<void> {
+    if (this.closed) throw new JobQueueClosedError();
+    const worker = new Worker(
+      queue.name,
+      (job: Job) =>
+        handler(job.data as Payload, {
+          id: job.id!,
+          attempt: job.attemptsMade + 1,
+          attempts: queue.retry.attempts,
+        }),
+      { connection: this.connection, prefix: this.prefix, concurrency: options.concurrency ?? 1 },
+    );
+    worker.on('failed', (job: Job | undefined, error: Error) => {
+      if (!job) return;
+      const final = job.attemptsMade >= queue.retry.attempts;
+      const message = `${queue.name} job ${job.id} failed attempt ${job.attemptsMade}${final ? ', giving up' : ', will retry'}: ${error.message}`;
+      if (final) this.logger.error(message);
+      else this.logger.warn(message);
+    });
+    worker.on('error', (error: Error) => this.logger.error(`${queue.name} worker: ${error.message}`));
+    this.workers.push(worker);
+    await worker.waitUntilReady();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    // Running jobs finish first; waiting and delayed ones stay in Redis for the next worker.
+    await Promise.all(this.workers.map((worker) => worker.close()));
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.close();
+  }
+
+  private queue(definition: QueueDefinition<unknown>): Queue {
+    let queue = this.queues.get(definition.name);
+    if (!queue) {
+      queue = new Queue(definition.name, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(definition.name, queue);
+    }
+    return queue;
+  }
+}
