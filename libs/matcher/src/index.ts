@@ -1,2 +1,6 @@
-import { placeholder_ioc } from '@threatline/ioc';
-export const placeholder_matcher = placeholder_ioc + 'm';
+export * from './types';
+export { MatcherFormatError, MatcherInputError, type MatcherFormatProblem } from './errors';
+export { StateChecksum, iocChecksumItem, exclusionChecksumItem, fnv1a64 } from './state-checksum';
+export { Matcher, type MatcherStats } from './matcher';
+export { FORMAT_VERSION } from './serialize';
+export { HitKind, type HitBuffer } from './hit-buffer';

@@ -1,0 +1,49 @@
+/**
+ * Interned audit IDs. Entries refer to an audit by index (packed into their meta word), so a million IoCs from a
+ * few hundred feed pushes hold a few hundred strings. Reference counts free an index when its last entry goes.
+ */
+export class AuditTable {
+  private ids: string[] = [];
+  private refs: number[] = [];
+  private readonly indexOf = new Map<string, number>();
+  private free: number[] = [];
+
+  static fromParts(ids: string[], refs: number[]): AuditTable {
+    const table = new AuditTable();
+    table.ids = ids;
+    table.refs = refs;
+    for (let i = 0; i < ids.length; i++) {
+      if (refs[i]! > 0) table.indexOf.set(ids[i]!, i);
+      else table.free.push(i);
+    }
+    return table;
+  }
+
+  acquire(auditId: string): number {
+    let index = this.indexOf.get(auditId);
+    if (index === undefined) {
+      index = this.free.pop() ?? this.ids.length;
+      this.ids[index] = auditId;
+      this.refs[index] = 0;
+      this.indexOf.set(auditId, index);
+    }
+    this.refs[index]!++;
+    return index;
+  }
+
+  release(index: number): void {
+    if (--this.refs[index]! > 0) return;
+    this.indexOf.delete(this.ids[index]!);
+    this.ids[index] = '';
+    this.free.push(index);
+  }
+
+  get(index: number): string {
+    return this.ids[index]!;
+  }
+
+  /** Slots in index order, with '' and 0 references for freed ones. */
+  parts(): { ids: readonly string[]; refs: readonly number[] } {
+    return { ids: this.ids, refs: this.refs };
+  }
+}

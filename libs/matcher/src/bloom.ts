@@ -1,0 +1,42 @@
+const BITS_PER_KEY = 10;
+const TWO_32 = 4294967296;
+
+/**
+ * A blocked Bloom filter: each key sets 3 bits inside one 32-bit word, so a test costs one memory access. It sits
+ * in front of the string tables, where most probes (label suffixes and URL expressions of traffic) miss. It never
+ * forgets: removed keys leave their bits until the owner rebuilds it, which only costs false positives.
+ */
+export class Bloom {
+  constructor(
+    readonly words: Int32Array,
+    /** How many keys it was sized for; past that the owner rebuilds it bigger. */
+    readonly sizedFor: number,
+  ) {}
+
+  static forKeys(count: number): Bloom {
+    const sizedFor = Math.max(64, Math.ceil(count * 1.25));
+    return new Bloom(new Int32Array(Math.ceil((sizedFor * BITS_PER_KEY) / 32)), sizedFor);
+  }
+
+  add(hash: number): void {
+    const mixed = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
+    const index = (((mixed >>> 0) * this.words.length) / TWO_32) | 0;
+    this.words[index] = this.words[index]! | bloomBits(mixed);
+  }
+
+  mayContain(hash: number): boolean {
+    const mixed = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
+    const bits = bloomBits(mixed);
+    return (this.words[(((mixed >>> 0) * this.words.length) / TWO_32) | 0]! & bits) === bits;
+  }
+
+  byteLength(): number {
+    return this.words.byteLength;
+  }
+}
+
+/** The word index uses the high bits of `mixed`; the bit positions come from a second multiply. */
+export function bloomBits(mixed: number): number {
+  const spread = Math.imul(mixed, 0x9e3779b1);
+  return (1 << (spread & 31)) | (1 << ((spread >>> 5) & 31)) | (1 << ((spread >>> 10) & 31));
+}

@@ -1,0 +1,284 @@
+import { formatIpv4, parseIpv4 } from '@threatline/ioc';
+import { AuditTable } from './audit-table';
+import { CidrTable, keyNetwork, keyPrefix } from './cidr-table';
+import { DomainIndex } from './domain-index';
+import { ABSENT, metaAuditIndex, metaDryRun, packMeta } from './meta';
+import { StateChecksum, iocChecksumItem } from './state-checksum';
+import { recordWords } from './string-table';
+import type { IocEntry, IocSource, IocType } from './types';
+import { U32Table } from './u32-table';
+import { UrlIndex } from './url-index';
+import { MatcherInputError } from './errors';
+import { domainValue, formatNetwork, ipv4Value, networkValue, parseNetwork, urlValue } from './values';
+
+/** Where an entry lives: its table and its slot there. */
+interface Located {
+  type: IocType;
+  slot: number;
+}
+
+/**
+ * The indicators of both sources. Each key (address, network, domain, URL) is stored once, with one meta word per
+ * source (value0 = MDR, value1 = X-Ops; see meta.ts); a key whose two metas are both absent is removed. The
+ * per-source state checksums follow every change.
+ */
+export class IocTables {
+  constructor(
+    readonly addresses: U32Table,
+    readonly networks: CidrTable,
+    readonly domains: DomainIndex,
+    readonly urls: UrlIndex,
+    readonly audits: AuditTable,
+    readonly mdrSum: StateChecksum,
+    readonly xopsSum: StateChecksum,
+  ) {}
+
+  static empty(): IocTables {
+    return new IocTables(
+      new U32Table(),
+      new CidrTable(),
+      DomainIndex.empty(),
+      UrlIndex.empty(),
+      new AuditTable(),
+      new StateChecksum(),
+      new StateChecksum(),
+    );
+  }
+
+  /** Tables sized for `entries`, so a build never grows them. */
+  static sizedFor(entries: readonly IocEntry[]): IocTables {
+    const counts = { ipv4: 0, cidr: 0, domain: 0, url: 0 };
+    let domainWords = 0;
+    let urlWords = 0;
+    for (const entry of entries) {
+      counts[entry.type]++;
+      if (entry.type === 'domain') domainWords += recordWords(entry.value.length);
+      if (entry.type === 'url') urlWords += recordWords(entry.value.length);
+    }
+    return new IocTables(
+      U32Table.forCount(counts.ipv4),
+      CidrTable.forCount(counts.cidr),
+      DomainIndex.forCount(counts.domain, domainWords),
+      UrlIndex.forCount(counts.url, urlWords),
+      new AuditTable(),
+      new StateChecksum(),
+      new StateChecksum(),
+    );
+  }
+
+  get size(): number {
+    return this.addresses.size + this.networks.size + this.domains.table.size + this.urls.table.size;
+  }
+
+  /** Throws MatcherInputError unless the entry's value is normalized for its type. */
+  static validate(entry: IocEntry): void {
+    checkShape(entry);
+    keyOf(entry.type, entry.value);
+  }
+
+  /** Adds the entry, or replaces the one with the same (source, value). */
+  add(entry: IocEntry): void {
+    checkShape(entry);
+    const key = keyOf(entry.type, entry.value);
+    // A value like "1.2.3.0/24" can be a network or a URL: one identity, so the other one goes.
+    if (entry.type === 'cidr' || entry.type === 'url') {
+      const other = this.locate(entry.type === 'cidr' ? 'url' : 'cidr', entry.value);
+      if (other !== null) this.removeSource(other, entry.source, entry.value);
+    }
+    const slot = this.insertKey(entry.type, key, entry.value);
+    const old = this.meta(entry.type, slot, entry.source);
+    const auditIndex = this.audits.acquire(entry.auditId);
+    if (old !== ABSENT) {
+      this.sum(entry.source).remove(this.checksumItem(entry.source, entry.type, entry.value, old));
+      this.audits.release(metaAuditIndex(old));
+    }
+    this.setMeta(entry.type, slot, entry.source, packMeta(auditIndex, entry.dryRun));
+    this.sum(entry.source).add(iocChecksumItem(entry));
+  }
+
+  /** Removes the entry (source, value) if present; returns whether it was. */
+  remove(source: IocSource, value: string): boolean {
+    for (const type of candidateTypes(value)) {
+      const located = this.locate(type, value);
+      if (located !== null && this.removeSource(located, source, value)) return true;
+    }
+    return false;
+  }
+
+  /** Every entry, in table order. */
+  entries(): IocEntry[] {
+    const out: IocEntry[] = [];
+    const collect = (type: IocType, slot: number, value: string): void => {
+      for (const source of ['MDR', 'XOPS'] as const) {
+        const meta = this.meta(type, slot, source);
+        if (meta === ABSENT) continue;
+        out.push({
+          value,
+          type,
+          source,
+          auditId: this.audits.get(metaAuditIndex(meta)),
+          dryRun: metaDryRun(meta),
+        });
+      }
+    };
+    this.addresses.forEachSlot((slot) => collect('ipv4', slot, formatIpv4(this.addresses.keyAt(slot) >>> 0)));
+    this.networks.table.forEachSlot((slot) => collect('cidr', slot, this.networkText(slot)));
+    this.domains.table.forEachSlot((slot) => collect('domain', slot, this.domains.table.keyAt(slot)));
+    this.urls.table.forEachSlot((slot) => collect('url', slot, this.urls.table.keyAt(slot)));
+    return out;
+  }
+
+  networkText(slot: number): string {
+    const key = this.networks.table.keyAt(slot);
+    return formatNetwork(keyNetwork(key), keyPrefix(key));
+  }
+
+  byteLength(): number {
+    return (
+      this.addresses.byteLength() +
+      this.networks.byteLength() +
+      this.domains.table.byteLength() +
+      this.urls.table.byteLength()
+    );
+  }
+
+  private sum(source: IocSource): StateChecksum {
+    return source === 'MDR' ? this.mdrSum : this.xopsSum;
+  }
+
+  private checksumItem(source: IocSource, type: IocType, value: string, meta: number): string {
+    return iocChecksumItem({
+      source,
+      type,
+      value,
+      auditId: this.audits.get(metaAuditIndex(meta)),
+      dryRun: metaDryRun(meta),
+    });
+  }
+
+  private removeSource(located: Located, source: IocSource, value: string): boolean {
+    const meta = this.meta(located.type, located.slot, source);
+    if (meta === ABSENT) return false;
+    this.sum(source).remove(this.checksumItem(source, located.type, value, meta));
+    this.audits.release(metaAuditIndex(meta));
+    this.setMeta(located.type, located.slot, source, ABSENT);
+    const otherMeta = this.meta(located.type, located.slot, source === 'MDR' ? 'XOPS' : 'MDR');
+    if (otherMeta === ABSENT) this.removeSlot(located);
+    return true;
+  }
+
+  private locate(type: IocType, value: string): Located | null {
+    let slot = -1;
+    switch (type) {
+      case 'ipv4': {
+        const address = parseIpv4(value);
+        if (address !== null) slot = this.addresses.find(address);
+        break;
+      }
+      case 'cidr': {
+        const network = parseNetwork(value, 31);
+        if (network !== null) slot = this.networks.find(network.network, network.prefix);
+        break;
+      }
+      case 'domain':
+        slot = this.domains.find(value);
+        break;
+      case 'url':
+        slot = this.urls.find(value);
+        break;
+    }
+    return slot < 0 ? null : { type, slot };
+  }
+
+  private insertKey(
+    type: IocType,
+    key: number | { network: number; prefix: number } | string,
+    value: string,
+  ): number {
+    switch (type) {
+      case 'ipv4':
+        return this.addresses.insert(key as number);
+      case 'cidr': {
+        const network = key as { network: number; prefix: number };
+        return this.networks.insert(network.network, network.prefix);
+      }
+      case 'domain':
+        return this.domains.insert(value);
+      case 'url':
+        return this.urls.insert(value);
+    }
+  }
+
+  private removeSlot(located: Located): void {
+    switch (located.type) {
+      case 'ipv4':
+        return this.addresses.removeAt(located.slot);
+      case 'cidr':
+        return this.networks.removeAt(located.slot);
+      case 'domain':
+        return this.domains.table.removeAt(located.slot);
+      case 'url':
+        return this.urls.table.removeAt(located.slot);
+    }
+  }
+
+  private meta(type: IocType, slot: number, source: IocSource): number {
+    const mdr = source === 'MDR';
+    switch (type) {
+      case 'ipv4':
+        return mdr ? this.addresses.value0(slot) : this.addresses.value1(slot);
+      case 'cidr':
+        return mdr ? this.networks.table.value0(slot) : this.networks.table.value1(slot);
+      case 'domain':
+        return mdr ? this.domains.table.value0(slot) : this.domains.table.value1(slot);
+      case 'url':
+        return mdr ? this.urls.table.value0(slot) : this.urls.table.value1(slot);
+    }
+  }
+
+  private setMeta(type: IocType, slot: number, source: IocSource, meta: number): void {
+    const table =
+      type === 'ipv4'
+        ? this.addresses
+        : type === 'cidr'
+          ? this.networks.table
+          : type === 'domain'
+            ? this.domains.table
+            : this.urls.table;
+    const mdr = source === 'MDR';
+    table.setValues(slot, mdr ? meta : table.value0(slot), mdr ? table.value1(slot) : meta);
+  }
+}
+
+function checkShape(entry: IocEntry): void {
+  if (entry.source !== 'MDR' && entry.source !== 'XOPS') {
+    throw new MatcherInputError(`unknown source ${JSON.stringify(entry.source)}`);
+  }
+  if (typeof entry.auditId !== 'string' || typeof entry.dryRun !== 'boolean') {
+    throw new MatcherInputError(
+      `entry ${JSON.stringify(entry.value)} needs a string auditId and a boolean dryRun`,
+    );
+  }
+}
+
+/** The key a value has in its type's table; throws MatcherInputError when the value is not normalized. */
+function keyOf(type: IocType, value: string): number | { network: number; prefix: number } | string {
+  switch (type) {
+    case 'ipv4':
+      return ipv4Value(value) | 0;
+    case 'cidr':
+      return networkValue(value, 31);
+    case 'domain':
+      return domainValue(value);
+    case 'url':
+      return urlValue(value);
+    default:
+      throw new MatcherInputError(`unknown indicator type ${JSON.stringify(type)}`);
+  }
+}
+
+/** The tables a value can be in, judged by its shape. */
+function candidateTypes(value: string): IocType[] {
+  if (!value.includes('/')) return parseIpv4(value) === null ? ['domain'] : ['ipv4'];
+  return parseNetwork(value, 31) === null ? ['url'] : ['cidr', 'url'];
+}

@@ -1,0 +1,301 @@
+import { canonicalizeDomain, parseIpv4 } from '@threatline/ioc';
+import { NETMASK, networkKey } from './cidr-table';
+import { decide } from './decide';
+import { MatcherInputError } from './errors';
+import { ExclusionIndex, compareExclusions } from './exclusion-index';
+import { HitBuffer, HitKind } from './hit-buffer';
+import { IocTables } from './ioc-tables';
+import { readMatcher, writeMatcher } from './serialize';
+import { canonicalUrlText } from './traffic-url';
+import type {
+  Decision,
+  ExclusionEntry,
+  IocEntry,
+  MatchField,
+  MatcherChecksums,
+  MatcherDelta,
+  ModuleSettings,
+  Traffic,
+} from './types';
+import { END, HOST_END, HOST_IS_IPV4, HOST_START, PATH_START } from './url-scan';
+
+export interface MatcherStats {
+  ipv4: number;
+  cidr: number;
+  domain: number;
+  url: number;
+  exclusions: number;
+  /** Every byte of every table, arena and filter (allocated, not only used). */
+  bytes: number;
+}
+
+/**
+ * The compiled matcher: indicators of both sources and the exclusions in typed-array tables (see README.md).
+ * `check` decides on a traffic tuple; `lookupIpv4`, `lookupDomain` and `lookupUrl` are the allocation-free
+ * primitives under it. `apply` changes the state in place; `serialize`/`deserialize` move it in one binary blob.
+ */
+export class Matcher {
+  /** The hits of the last lookup or check; valid until the next change. */
+  readonly hits = new HitBuffer();
+  private readonly positions = new Int32Array(5);
+
+  private constructor(
+    private readonly iocs: IocTables,
+    private readonly exclusionIndex: ExclusionIndex,
+  ) {}
+
+  static empty(): Matcher {
+    return new Matcher(IocTables.empty(), ExclusionIndex.empty());
+  }
+
+  /** A matcher holding `entries` (a later entry with the same (source, value) replaces an earlier one) and
+   *  `exclusions`. Throws MatcherInputError on a value that is not normalized. */
+  static build(entries: readonly IocEntry[], exclusions: readonly ExclusionEntry[] = []): Matcher {
+    const matcher = new Matcher(IocTables.sizedFor(entries), ExclusionIndex.empty());
+    for (const entry of entries) matcher.iocs.add(entry);
+    for (const exclusion of exclusions) matcher.exclusionIndex.add(exclusion);
+    return matcher;
+  }
+
+  /** Loads what `serialize` wrote. Throws MatcherFormatError on another format version, truncation or a
+   *  checksum mismatch: the caller then rebuilds from a snapshot. */
+  static deserialize(bytes: Uint8Array): Matcher {
+    const { iocs, exclusions } = readMatcher(bytes);
+    return new Matcher(iocs, exclusions);
+  }
+
+  serialize(): Uint8Array {
+    return writeMatcher(this.iocs, this.exclusionIndex);
+  }
+
+  /**
+   * Applies a batch of deltas in order, in place. The whole batch is validated first: on a malformed value it
+   * throws MatcherInputError and changes nothing. Removing what is not there is not an error.
+   */
+  apply(batch: readonly MatcherDelta[]): void {
+    batch.forEach((delta, index) => {
+      try {
+        validateDelta(delta);
+      } catch (error) {
+        if (error instanceof MatcherInputError) {
+          throw new MatcherInputError(`delta ${index} (${delta.op}): ${error.message}`);
+        }
+        throw error;
+      }
+    });
+    for (const delta of batch) {
+      switch (delta.op) {
+        case 'add':
+          this.iocs.add(delta.entry);
+          break;
+        case 'remove':
+          this.iocs.remove(delta.source, delta.value);
+          break;
+        case 'addExclusion':
+          this.exclusionIndex.add(delta.exclusion);
+          break;
+        case 'removeExclusion':
+          this.exclusionIndex.remove(delta.exclusion);
+          break;
+      }
+    }
+  }
+
+  /** The decision on one traffic tuple (README.md, "Semantics"). */
+  check(traffic: Traffic, settings: ModuleSettings): Decision {
+    const hits = this.hits;
+    hits.count = 0;
+    if (!settings.mdr.enabled && !settings.xops.enabled) return { action: 'allow', matches: [] };
+    const direction = traffic.direction;
+    const srcIp = parseIpv4(traffic.srcIp);
+    const dstIp = parseIpv4(traffic.dstIp);
+    if (direction !== 'inbound' && srcIp !== null)
+      this.collectAddress(srcIp, HitKind.SrcExact, HitKind.SrcNetwork);
+    let domain: string | null = null;
+    let url: string | null = null;
+    if (direction !== 'system') {
+      if (dstIp !== null) this.collectAddress(dstIp, HitKind.DstExact, HitKind.DstNetwork);
+      if (traffic.domain !== undefined) {
+        const canonical = canonicalizeDomain(traffic.domain);
+        if (typeof canonical === 'string') {
+          domain = canonical;
+          this.iocs.domains.lookup(domain, 0, domain.length, hits, HitKind.Domain);
+        }
+      }
+      if (traffic.url !== undefined) {
+        url = canonicalUrlText(traffic.url, this.positions);
+        if (url !== null) this.collectUrl(url, domain);
+      }
+    }
+    if (hits.count === 0) return { action: 'allow', matches: [] };
+    const covers = new Map<MatchField, ExclusionEntry | null>();
+    const coverOf = (field: MatchField): ExclusionEntry | null => {
+      if (!covers.has(field)) {
+        covers.set(field, this.coverOf(field, traffic, srcIp, dstIp, domain, url, this.positions));
+      }
+      return covers.get(field) ?? null;
+    };
+    return decide(hits, this.iocs, settings, coverOf);
+  }
+
+  /** Entries (both sources) matching an IPv4 address given as uint32: the address, then the networks containing
+   *  it, longest prefix first. Returns the count; the hits are in `hits`. */
+  lookupIpv4(address: number): number {
+    this.hits.count = 0;
+    this.collectAddress(address, HitKind.DstExact, HitKind.DstNetwork);
+    return this.hits.count;
+  }
+
+  /** Domain entries equal to a canonical name (lowercase ASCII, as canonicalizeDomain returns) or to one of its
+   *  parent suffixes, most specific first. Returns the count; the hits are in `hits`. */
+  lookupDomain(name: string): number {
+    this.hits.count = 0;
+    return this.iocs.domains.lookup(name, 0, name.length, this.hits, HitKind.Domain);
+  }
+
+  /** URL entries equal to one of the Safe Browsing expressions of a raw traffic URL (canonicalized here; no
+   *  allocation when it is already canonical). Returns the count; the hits are in `hits`. */
+  lookupUrl(url: string): number {
+    this.hits.count = 0;
+    const text = canonicalUrlText(url, this.positions);
+    if (text === null) return 0;
+    const p = this.positions;
+    return this.iocs.urls.lookup(
+      text,
+      p[HOST_START]!,
+      p[HOST_END]!,
+      p[PATH_START]!,
+      p[END]!,
+      p[HOST_IS_IPV4] === 1,
+      this.hits,
+      HitKind.Url,
+    );
+  }
+
+  checksums(): MatcherChecksums {
+    return {
+      mdr: this.iocs.mdrSum.toHex(),
+      xops: this.iocs.xopsSum.toHex(),
+      exclusions: this.exclusionIndex.sum.toHex(),
+    };
+  }
+
+  entries(): IocEntry[] {
+    return this.iocs.entries();
+  }
+
+  exclusions(): ExclusionEntry[] {
+    return this.exclusionIndex.entries();
+  }
+
+  stats(): MatcherStats {
+    return {
+      ipv4: this.iocs.addresses.size,
+      cidr: this.iocs.networks.size,
+      domain: this.iocs.domains.table.size,
+      url: this.iocs.urls.table.size,
+      exclusions: this.exclusionIndex.size,
+      bytes: this.iocs.byteLength() + this.exclusionIndex.byteLength(),
+    };
+  }
+
+  private collectAddress(address: number, exactKind: HitKind, networkKind: HitKind): void {
+    const addresses = this.iocs.addresses;
+    const networks = this.iocs.networks;
+    const hits = this.hits;
+    if (addresses.size > 0) {
+      const slot = addresses.find(address);
+      if (slot >= 0) hits.push(exactKind, slot);
+    }
+    let lengths = networks.lengthsByBlock[address >>> 16]!;
+    while (lengths !== 0) {
+      const prefix = 31 - Math.clz32(lengths);
+      lengths ^= 1 << prefix;
+      const slot = networks.table.find(networkKey(address & NETMASK[prefix]!, prefix));
+      if (slot >= 0) hits.push(networkKind, slot);
+    }
+  }
+
+  /** URL entries on the URL's expressions, then domain entries on its host unless the host is the traffic
+   *  domain (already checked, reported once as a domain match). */
+  private collectUrl(text: string, domain: string | null): void {
+    const p = this.positions;
+    const hostStart = p[HOST_START]!;
+    const hostEnd = p[HOST_END]!;
+    this.iocs.urls.lookup(
+      text,
+      hostStart,
+      hostEnd,
+      p[PATH_START]!,
+      p[END]!,
+      p[HOST_IS_IPV4] === 1,
+      this.hits,
+      HitKind.Url,
+    );
+    const sameHost =
+      domain !== null && domain.length === hostEnd - hostStart && text.startsWith(domain, hostStart);
+    if (!sameHost) this.iocs.domains.lookup(text, hostStart, hostEnd, this.hits, HitKind.UrlHostDomain);
+  }
+
+  /** The first exclusion (exclusion order) that covers matches on `field` of this traffic, or null. */
+  private coverOf(
+    field: MatchField,
+    traffic: Traffic,
+    srcIp: number | null,
+    dstIp: number | null,
+    domain: string | null,
+    url: string | null,
+    p: Int32Array,
+  ): ExclusionEntry | null {
+    const exclusions = this.exclusionIndex;
+    const candidates = [exclusions.coveringHost(traffic.endpoint?.host)];
+    switch (field) {
+      case 'srcIp':
+        candidates.push(exclusions.coveringAddress(srcIp));
+        break;
+      case 'dstIp':
+        candidates.push(exclusions.coveringAddress(dstIp));
+        break;
+      case 'domain':
+        candidates.push(exclusions.coveringAddress(dstIp));
+        if (domain !== null) candidates.push(exclusions.coveringDomain(domain, 0, domain.length));
+        break;
+      case 'url':
+        candidates.push(exclusions.coveringAddress(dstIp));
+        if (url !== null) {
+          candidates.push(
+            exclusions.coveringDomain(url, p[HOST_START]!, p[HOST_END]!),
+            exclusions.coveringUrl(
+              url,
+              p[HOST_START]!,
+              p[HOST_END]!,
+              p[PATH_START]!,
+              p[END]!,
+              p[HOST_IS_IPV4] === 1,
+            ),
+          );
+        }
+        break;
+    }
+    let best: ExclusionEntry | null = null;
+    for (const candidate of candidates) {
+      if (candidate !== null && (best === null || compareExclusions(candidate, best) < 0)) best = candidate;
+    }
+    return best;
+  }
+}
+
+function validateDelta(delta: MatcherDelta): void {
+  switch (delta.op) {
+    case 'add':
+      return IocTables.validate(delta.entry);
+    case 'remove':
+      if (delta.source !== 'MDR' && delta.source !== 'XOPS') {
+        throw new MatcherInputError(`unknown source ${JSON.stringify(delta.source)}`);
+      }
+      return;
+    case 'addExclusion':
+    case 'removeExclusion':
+      return ExclusionIndex.validate(delta.exclusion);
+  }
+}

@@ -1,0 +1,137 @@
+import { AuditTable } from './audit-table';
+import { BinaryReader, BinaryWriter } from './binary';
+import { Bloom } from './bloom';
+import { CidrTable } from './cidr-table';
+import { DomainIndex } from './domain-index';
+import { MatcherFormatError } from './errors';
+import { ExclusionIndex } from './exclusion-index';
+import { domainHashOfBytes, urlHashOfBytes } from './hash';
+import { IocTables } from './ioc-tables';
+import { StateChecksum } from './state-checksum';
+import { type BytesHasher, StringTable } from './string-table';
+import { U32Table } from './u32-table';
+import { UrlIndex } from './url-index';
+
+/** Bump on any change to what writeMatcher writes; the golden-file test holds this to the bytes. */
+export const FORMAT_VERSION = 1;
+
+/** The whole state in the section order of README.md, "Binary format". */
+export function writeMatcher(iocs: IocTables, exclusions: ExclusionIndex): Uint8Array {
+  const out = new BinaryWriter(FORMAT_VERSION);
+  out.int32s([...iocs.mdrSum.halves(), ...iocs.xopsSum.halves(), ...exclusions.sum.halves()]);
+  const audits = iocs.audits.parts();
+  out.strings(audits.ids);
+  out.int32s(audits.refs);
+  writeU32Table(out, iocs.addresses);
+  writeCidrTable(out, iocs.networks);
+  writeStringTable(out, iocs.domains.table);
+  writeStringTable(out, iocs.urls.table);
+  writeU32Table(out, exclusions.ips);
+  writeCidrTable(out, exclusions.networks);
+  writeU32Table(out, exclusions.hostNetworks);
+  writeStringTable(out, exclusions.domains.table);
+  writeStringTable(out, exclusions.urls.table);
+  writeStringTable(out, exclusions.hosts);
+  return out.finish();
+}
+
+export function readMatcher(bytes: Uint8Array): { iocs: IocTables; exclusions: ExclusionIndex } {
+  const input = new BinaryReader(bytes, FORMAT_VERSION);
+  const sums = input.int32s();
+  if (sums.length !== 6) throw new MatcherFormatError('CORRUPT', 'the checksum section is not 6 words');
+  const ids = input.strings();
+  const refs = Array.from(input.int32s());
+  if (refs.length !== ids.length)
+    throw new MatcherFormatError('CORRUPT', 'audit IDs and their counts differ');
+  const iocs = new IocTables(
+    readU32Table(input),
+    readCidrTable(input),
+    new DomainIndex(readStringTable(input, domainHashOfBytes)),
+    new UrlIndex(readStringTable(input, urlHashOfBytes)),
+    AuditTable.fromParts(ids, refs),
+    StateChecksum.fromHalves(sums[0]!, sums[1]!),
+    StateChecksum.fromHalves(sums[2]!, sums[3]!),
+  );
+  const exclusions = new ExclusionIndex(
+    readU32Table(input),
+    readCidrTable(input),
+    readU32Table(input),
+    new DomainIndex(readStringTable(input, domainHashOfBytes)),
+    new UrlIndex(readStringTable(input, urlHashOfBytes)),
+    readStringTable(input, domainHashOfBytes),
+    StateChecksum.fromHalves(sums[4]!, sums[5]!),
+  );
+  input.end();
+  return { iocs, exclusions };
+}
+
+function writeU32Table(out: BinaryWriter, table: U32Table): void {
+  out.int32s([table.size, table.hasEmptyKey ? 1 : 0]);
+  out.int32s(table.data);
+}
+
+function readU32Table(input: BinaryReader): U32Table {
+  const [size, hasEmptyKey] = scalars(input, 2) as [number, number];
+  const data = input.int32s();
+  const capacity = data.length / 3 - 1;
+  if (
+    !Number.isInteger(capacity) ||
+    capacity < 1 ||
+    (capacity & (capacity - 1)) !== 0 ||
+    size > capacity + 1
+  ) {
+    throw new MatcherFormatError('CORRUPT', `an address table has ${data.length} words`);
+  }
+  return U32Table.fromParts(data, size, hasEmptyKey === 1);
+}
+
+function writeCidrTable(out: BinaryWriter, table: CidrTable): void {
+  writeU32Table(out, table.table);
+  out.int32s(table.lengthsByBlock);
+  writeU32Table(out, table.blockCounts);
+}
+
+function readCidrTable(input: BinaryReader): CidrTable {
+  const table = readU32Table(input);
+  const lengths = input.int32s();
+  if (lengths.length !== 65536)
+    throw new MatcherFormatError('CORRUPT', 'the network block index is not 65536 words');
+  return new CidrTable(table, lengths, readU32Table(input));
+}
+
+function writeStringTable(out: BinaryWriter, table: StringTable): void {
+  out.int32s([table.size, table.garbage, table.bloom.sizedFor]);
+  out.int32s(table.slots);
+  out.int32s(table.usedWords());
+  out.int32s(table.bloom.words);
+}
+
+function readStringTable(input: BinaryReader, hashBytes: BytesHasher): StringTable {
+  const [size, garbage, bloomSizedFor] = scalars(input, 3) as [number, number, number];
+  const slots = input.int32s();
+  const words = input.int32s();
+  const bloomWords = input.int32s();
+  const capacity = slots.length;
+  if (capacity < 1 || (capacity & (capacity - 1)) !== 0 || size > capacity || bloomWords.length === 0) {
+    throw new MatcherFormatError('CORRUPT', `a string table has ${capacity} slots for ${size} keys`);
+  }
+  for (const record of slots) {
+    if (record < 0 || (record > 0 && record + 3 > words.length)) {
+      throw new MatcherFormatError('CORRUPT', 'a string table slot points outside its arena');
+    }
+  }
+  return StringTable.fromParts(hashBytes, {
+    slots,
+    words,
+    size,
+    garbage,
+    bloom: new Bloom(bloomWords, bloomSizedFor),
+  });
+}
+
+function scalars(input: BinaryReader, count: number): number[] {
+  const values = input.int32s();
+  if (values.length !== count)
+    throw new MatcherFormatError('CORRUPT', `expected ${count} scalars, got ${values.length}`);
+  return Array.from(values);
+}

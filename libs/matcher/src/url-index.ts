@@ -1,0 +1,152 @@
+import { combineUrlHash, HASH_SEED, hashStep, urlHashOfBytes, urlHashOfString } from './hash';
+import type { HitBuffer, HitKind } from './hit-buffer';
+import { StringTable } from './string-table';
+
+/** Safe Browsing: the exact host plus up to 4 suffixes of 5..2 labels; the exact path with and without query
+ *  plus up to 4 directory prefixes from "/". */
+const MAX_HOST_SUFFIXES = 4;
+const MAX_PATH_PREFIXES = 4;
+
+/**
+ * URL keys (`host/path?query`, canonical, no scheme) in a StringTable. A lookup takes a canonical URL as positions
+ * in a string (the raw URL itself when it is already canonical, so nothing is allocated), hashes the host suffixes
+ * right to left and the path prefixes left to right, and probes each host x path combination: the Safe Browsing
+ * expressions, in the document's order, each once.
+ */
+export class UrlIndex {
+  /** Start offsets of the host suffixes to try (exact host first). */
+  private readonly hostStarts = new Int32Array(MAX_HOST_SUFFIXES + 1);
+  private readonly hostStates = new Int32Array(MAX_HOST_SUFFIXES + 1);
+  /** Lengths of the path variants to try, from pathStart. */
+  private readonly pathLengths = new Int32Array(MAX_PATH_PREFIXES + 2);
+  private readonly pathStates = new Int32Array(MAX_PATH_PREFIXES + 2);
+  private readonly prefixLengths = new Int32Array(MAX_PATH_PREFIXES);
+  private readonly prefixStates = new Int32Array(MAX_PATH_PREFIXES);
+
+  constructor(readonly table: StringTable) {}
+
+  static empty(): UrlIndex {
+    return new UrlIndex(new StringTable(urlHashOfBytes));
+  }
+
+  static forCount(count: number, arenaWords: number): UrlIndex {
+    return new UrlIndex(StringTable.forCount(urlHashOfBytes, count, arenaWords));
+  }
+
+  find(url: string): number {
+    return this.table.find(urlHashOfString(url), url, 0, url.length);
+  }
+
+  insert(url: string): number {
+    return this.table.insert(urlHashOfString(url), url);
+  }
+
+  /**
+   * Pushes a hit for every key equal to one of the expressions of the canonical URL whose host is
+   * text[hostStart, hostEnd) and whose path (with query, without fragment) is text[pathStart, end); returns how many.
+   */
+  lookup(
+    text: string,
+    hostStart: number,
+    hostEnd: number,
+    pathStart: number,
+    end: number,
+    hostIsIpv4: boolean,
+    hits: HitBuffer,
+    kind: HitKind,
+  ): number {
+    const hostCount = this.hostSuffixes(text, hostStart, hostEnd, hostIsIpv4);
+    const pathCount = this.pathVariants(text, pathStart, end);
+    const table = this.table;
+    const bloom = table.bloom;
+    const first = hits.count;
+    for (let h = 0; h < hostCount; h++) {
+      const host = this.hostStates[h]!;
+      const suffixStart = this.hostStarts[h]!;
+      for (let p = 0; p < pathCount; p++) {
+        const hash = combineUrlHash(host, this.pathStates[p]!);
+        if (!bloom.mayContain(hash)) continue;
+        const slot = table.findJoined(
+          hash,
+          text,
+          suffixStart,
+          hostEnd,
+          text,
+          pathStart,
+          pathStart + this.pathLengths[p]!,
+        );
+        if (slot >= 0) hits.push(kind, slot);
+      }
+    }
+    return hits.count - first;
+  }
+
+  /** Fills hostStarts/hostStates: the exact host, then (unless an IPv4 host) the suffixes of 5..2 labels that
+   *  are shorter than it. */
+  private hostSuffixes(text: string, start: number, end: number, hostIsIpv4: boolean): number {
+    // Right to left, the d-th dot from the end starts the suffix of d labels; keep d = 2..5.
+    let state = HASH_SEED;
+    let dots = 0;
+    let count = 1;
+    for (let i = end - 1; i >= start; i--) {
+      const code = text.charCodeAt(i);
+      if (code === 0x2e && !hostIsIpv4) {
+        dots++;
+        if (dots >= 2 && dots <= MAX_HOST_SUFFIXES + 1) {
+          this.hostStarts[count] = i + 1;
+          this.hostStates[count++] = state;
+        }
+      }
+      state = hashStep(state, code);
+    }
+    this.hostStarts[0] = start;
+    this.hostStates[0] = state;
+    // Collected shortest first; the document lists them longest first.
+    for (let i = 1, j = count - 1; i < j; i++, j--) {
+      const s = this.hostStarts[i]!;
+      this.hostStarts[i] = this.hostStarts[j]!;
+      this.hostStarts[j] = s;
+      const t = this.hostStates[i]!;
+      this.hostStates[i] = this.hostStates[j]!;
+      this.hostStates[j] = t;
+    }
+    return count;
+  }
+
+  /** Fills pathLengths/pathStates: path with query, path without query, then "/", "/a/", "/a/b/", "/a/b/c/";
+   *  each length once. */
+  private pathVariants(text: string, start: number, end: number): number {
+    let state = HASH_SEED;
+    let prefixes = 0;
+    let queryAt = -1;
+    let noQueryState = 0;
+    for (let i = start; i < end; i++) {
+      const code = text.charCodeAt(i);
+      if (code === 0x3f) {
+        queryAt = i;
+        noQueryState = state;
+        // A query is in no prefix: hash the rest without looking for slashes.
+        for (; i < end; i++) state = hashStep(state, text.charCodeAt(i));
+        break;
+      }
+      state = hashStep(state, code);
+      if (code === 0x2f && prefixes < MAX_PATH_PREFIXES) {
+        this.prefixLengths[prefixes] = i + 1 - start;
+        this.prefixStates[prefixes++] = state;
+      }
+    }
+    let count = this.addPath(0, end - start, state);
+    if (queryAt >= 0) count = this.addPath(count, queryAt - start, noQueryState);
+    for (let k = 0; k < prefixes; k++)
+      count = this.addPath(count, this.prefixLengths[k]!, this.prefixStates[k]!);
+    return count;
+  }
+
+  /** Appends a path variant unless one of the same length (the same string: all are prefixes) is there. */
+  private addPath(count: number, length: number, pathState: number): number {
+    for (let k = 0; k < count; k++) if (this.pathLengths[k] === length) return count;
+    this.pathLengths[count] = length;
+    this.pathStates[count] = pathState;
+    return count + 1;
+  }
+}
