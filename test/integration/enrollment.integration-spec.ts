@@ -1,14 +1,65 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditModule } from '@threatline/audit';
 import { AuthModule, hashSecret } from '@threatline/auth';
+import { ApiKeyRole, PrismaClient } from '@threatline/db';
+import { EnrollmentModule } from '@threatline/enrollment';
 import { createTestApi, TestApi } from '@threatline/http/testing';
-import { EnrollmentModule } from './enrollment.module';
-import {
-  enrollmentFootprint,
-  makeTenantWithKeys,
-  makeToken,
-  TenantWithKeys,
-} from './enrollment.test-support';
+import { makeApiKey, makeEnrollmentToken, makeGroup, makeTenant } from '../support/factories';
+
+/** The 201 body of POST /api/v1/enrollments. */
+interface Enrolled {
+  firewallId: string;
+  credential: string;
+  streamUrl: string;
+}
+
+interface TenantWithKeys {
+  tenantId: string;
+  groupId: string;
+  adminKey: string;
+}
+
+async function makeTenantWithKeys(prisma: PrismaClient): Promise<TenantWithKeys> {
+  const tenantId = (await makeTenant(prisma)).id;
+  return {
+    tenantId,
+    groupId: (await makeGroup(prisma, tenantId)).id,
+    adminKey: (await makeApiKey(prisma, ApiKeyRole.FLEET_ADMIN, { tenantId })).secret,
+  };
+}
+
+/** An enrollment token (active, 10 uses, an hour by default), put into any state a test needs. */
+async function makeToken(
+  prisma: PrismaClient,
+  tenantId: string,
+  groupId: string,
+  state: {
+    maxUses?: number;
+    uses?: number;
+    expiresAt?: Date;
+    revokedAt?: Date;
+    requireApproval?: boolean;
+  } = {},
+): Promise<{ id: string; secret: string }> {
+  const { uses, revokedAt, ...created } = state;
+  const token = await makeEnrollmentToken(prisma, tenantId, groupId, created);
+  if (uses !== undefined || revokedAt !== undefined) {
+    await prisma.enrollmentToken.update({ where: { id: token.id }, data: { uses, revokedAt } });
+  }
+  return token;
+}
+
+/** Every row an enrollment writes; a refused enrollment must leave all of them unchanged. */
+async function enrollmentFootprint(prisma: PrismaClient) {
+  const [firewalls, credentials, settings, audit, uses] = await Promise.all([
+    prisma.firewall.count(),
+    prisma.firewallCredential.count(),
+    prisma.firewallSettings.count(),
+    prisma.auditLog.count(),
+    prisma.enrollmentToken.aggregate({ _sum: { uses: true } }),
+  ]);
+  return { firewalls, credentials, settings, audit, uses: uses._sum.uses ?? 0 };
+}
 
 describe('POST /api/v1/enrollments and GET /api/v1/agent/self', () => {
   let api: TestApi;
@@ -40,7 +91,7 @@ describe('POST /api/v1/enrollments and GET /api/v1/agent/self', () => {
     });
 
     expect(response.status).toBe(201);
-    const { firewallId, credential, streamUrl } = response.body as Record<string, string>;
+    const { firewallId, credential, streamUrl } = response.body as Enrolled;
     expect(Object.keys(response.body as object).sort()).toEqual(['credential', 'firewallId', 'streamUrl']);
     expect(credential).toMatch(/^tlf_[A-Za-z0-9_-]{43}$/);
     expect(streamUrl).toBe(api.config.streamUrl);
@@ -66,7 +117,8 @@ describe('POST /api/v1/enrollments and GET /api/v1/agent/self', () => {
     });
     // Only the hash of the credential is kept.
     expect(firewall.credentials.map((c) => c.secretHash)).toEqual([hashSecret(credential)]);
-    expect(JSON.stringify(await api.prisma.auditLog.findMany())).not.toContain(credential);
+    const recorded = await api.prisma.auditLog.findMany({ select: { before: true, after: true } });
+    expect(JSON.stringify(recorded)).not.toContain(credential);
 
     const audit = await api.prisma.auditLog.findFirstOrThrow({ where: { entityId: firewallId } });
     expect(audit).toMatchObject({
@@ -75,6 +127,7 @@ describe('POST /api/v1/enrollments and GET /api/v1/agent/self', () => {
       actorId: token.id,
       tenantId: tenant.tenantId,
     });
+    expect(audit.requestId).toBeTruthy();
     expect((await api.prisma.enrollmentToken.findUniqueOrThrow({ where: { id: token.id } })).uses).toBe(1);
 
     const me = await self(credential);
@@ -163,7 +216,7 @@ describe('POST /api/v1/enrollments and GET /api/v1/agent/self', () => {
     // The transaction rolled back: the token use and every row with it.
     expect(await enrollmentFootprint(api.prisma)).toEqual(before);
 
-    const { firewallId, credential } = first.body as Record<string, string>;
+    const { firewallId, credential } = first.body as Enrolled;
     const deregistered = await api.graphql(
       'mutation($id: ID!) { deregisterFirewall(firewallId: $id) { status } }',
       { id: firewallId },
@@ -174,7 +227,7 @@ describe('POST /api/v1/enrollments and GET /api/v1/agent/self', () => {
 
     const reenrolled = await enroll({ token: token.secret, serial: 'DUP-SERIAL-1' });
     expect(reenrolled.status).toBe(201);
-    expect((await self((reenrolled.body as Record<string, string>).credential)).status).toBe(200);
+    expect((await self((reenrolled.body as Enrolled).credential)).status).toBe(200);
   });
 
   it('lets exactly one of 10 concurrent enrollments of one serial win', async () => {
@@ -190,7 +243,7 @@ describe('POST /api/v1/enrollments and GET /api/v1/agent/self', () => {
     const token = await makeToken(api.prisma, tenant.tenantId, tenant.groupId, { requireApproval: true });
     const response = await enroll({ token: token.secret, serial: nextSerial() });
     expect(response.status).toBe(201);
-    const { firewallId, credential } = response.body as Record<string, string>;
+    const { firewallId, credential } = response.body as Enrolled;
     expect((await self(credential)).body).toMatchObject({ status: 'APPROVAL_PENDING' });
 
     const approved = await api.graphql(
