@@ -5,6 +5,8 @@
  */
 
 const utf8Decoder = new TextDecoder('utf-8');
+/** Turns 16-bit units back into a string: with one byte per unit, the binary string of those bytes. */
+const utf16Decoder = new TextDecoder('utf-16le');
 const HEX_DIGITS = '0123456789ABCDEF';
 
 /**
@@ -15,7 +17,7 @@ const HEX_DIGITS = '0123456789ABCDEF';
  */
 export function unescapeRepeatedly(text: string): string {
   if (isPlainAscii(text)) return text;
-  const out = new Uint8Array(text.length * 3);
+  const out = new Uint16Array(text.length * 3);
   let top = 0;
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
@@ -46,11 +48,7 @@ export function unescapeRepeatedly(text: string): string {
     out[top++] = 0x80 | ((code >> 6) & 0x3f);
     out[top++] = 0x80 | (code & 0x3f);
   }
-  let binary = '';
-  for (let i = 0; i < top; i += 4096) {
-    binary += String.fromCharCode(...out.subarray(i, Math.min(top, i + 4096)));
-  }
-  return binary;
+  return utf16Decoder.decode(out.subarray(0, top));
 }
 
 /** ASCII without '%': its UTF-8 bytes are its chars and there is nothing to unescape. */

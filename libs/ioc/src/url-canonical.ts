@@ -39,7 +39,7 @@ export function canonicalizeUrlFull(raw: string): CanonicalUrl | Rejection {
     );
   }
   const fragment = raw.indexOf('#');
-  const text = trimControlsAndSpaces(fragment < 0 ? raw : raw.slice(0, fragment)).replace(/[\t\r\n]/g, '');
+  const text = removeTabsAndNewlines(trimControlsAndSpaces(fragment < 0 ? raw : raw.slice(0, fragment)));
   if (text.length === 0) return reject('EMPTY', 'the URL is empty');
 
   const url = unescapeRepeatedly(text);
@@ -98,6 +98,10 @@ function findAuthorityEnd(url: string, start: number): number {
 
 function isValidPort(port: string): boolean {
   return PORT.test(port) && Number(port) <= 65535;
+}
+
+function removeTabsAndNewlines(text: string): string {
+  return /[\t\r\n]/.test(text) ? text.replace(/[\t\r\n]/g, '') : text;
 }
 
 function trimControlsAndSpaces(text: string): string {

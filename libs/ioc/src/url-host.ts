@@ -52,7 +52,7 @@ export function canonicalizeUrlHost(binaryHost: string): CanonicalHost | Rejecti
 }
 
 function collapseDots(host: string): string {
-  if (!host.includes('.')) return host;
+  if (!host.startsWith('.') && !host.endsWith('.') && !host.includes('..')) return host;
   return host
     .split('.')
     .filter((label) => label !== '')
@@ -60,5 +60,5 @@ function collapseDots(host: string): string {
 }
 
 function lowercaseAscii(binary: string): string {
-  return binary.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
+  return /[A-Z]/.test(binary) ? binary.replace(/[A-Z]+/g, (upper) => upper.toLowerCase()) : binary;
 }

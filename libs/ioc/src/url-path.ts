@@ -5,6 +5,8 @@
  * The result always starts with "/".
  */
 export function resolvePath(path: string): string {
+  if (path.length === 0) return '/';
+  if (!path.includes('//') && !path.includes('/.')) return path;
   const segments = path.split('/');
   const kept: string[] = [];
   let trailingSlash = false;
