@@ -1,3 +1,4 @@
+import { parseDomainName } from './domain';
 import { IocType } from './indicator';
 import { reject, Rejection, shown } from './rejection';
 
@@ -24,11 +25,12 @@ export function detectType(text: string): IocType | Rejection {
   if (/[/?:]/.test(text)) return 'url';
   const at = text.lastIndexOf('@');
   if (at >= 0) {
-    const domain = text.slice(at + 1);
+    const domain = parseDomainName(text.slice(at + 1), 2);
     return reject(
       'TYPE_UNDETECTED',
-      `${shown(text)} looks like an e-mail address, which is not an indicator type; the domain would be ${shown(domain)}`,
-      domain,
+      `${shown(text)} looks like an e-mail address, which is not an indicator type` +
+        (domain.ok ? `; its domain is ${domain.name}` : ''),
+      domain.ok ? domain.name : undefined,
     );
   }
   const labels = text.endsWith('.') ? text.slice(0, -1).split('.') : text.split('.');
