@@ -3,8 +3,9 @@ import { Args, Context, Field, Int, ObjectType, Query, Resolver } from '@nestjs/
 import { Public } from '@threatline/auth';
 import { DomainException, ErrorKind, NotFoundException } from '@threatline/errors';
 import { RequestContext } from '@threatline/observability';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphqlContext } from './graphql/graphql-options';
+import type { GraphqlContext } from './graphql/graphql-options';
 import { createTestApi, TestApi } from './testing';
 
 // A test-only slice of API: enough GraphQL and REST to drive every path of the edge.
@@ -282,6 +283,38 @@ describe('the API edge', () => {
       expect(text).toMatch(/graphql_operations_total\{type="query",field="tree",outcome="rejected"\} \d+/);
       expect(text).toContain('process_cpu_user_seconds_total');
       expect(text).not.toContain('/no/such/route');
+    });
+  });
+
+  describe('readiness when the database stops answering', () => {
+    const admin = async (sql: string, params: unknown[] = []): Promise<void> => {
+      const client = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+      await client.connect();
+      try {
+        await client.query(sql, params);
+      } finally {
+        await client.end();
+      }
+    };
+
+    it('answers /readyz with 503 naming the database, and recovers with it', async () => {
+      const database = new URL(api.config.databaseUrl!).pathname.slice(1);
+      await admin(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`);
+      try {
+        await admin('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database]);
+        const response = await api.http.get('/readyz').expect(503);
+        expect(response.body).toEqual({
+          error: {
+            code: 'NOT_READY',
+            message: 'Not ready: database unreachable.',
+            details: { checks: { database: 'down', messaging: 'up' } },
+          },
+        });
+        await api.http.get('/healthz').expect(200);
+      } finally {
+        await admin(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`);
+      }
+      await api.http.get('/readyz').expect(200);
     });
   });
 });

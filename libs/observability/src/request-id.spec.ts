@@ -18,11 +18,12 @@ describe('ensureRequestId', () => {
   });
 
   it('replaces a missing, overlong or log-forging id with a new UUID', () => {
-    for (const headers of [
+    const invalid: Record<string, string>[] = [
       {},
       { 'x-request-id': 'a'.repeat(129) },
       { 'x-request-id': 'x\n{"level":"fatal"}' },
-    ]) {
+    ];
+    for (const headers of invalid) {
       const { req, res } = exchange(headers);
       const id = ensureRequestId(req, res);
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

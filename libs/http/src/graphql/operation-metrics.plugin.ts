@@ -1,4 +1,5 @@
-import { ApolloServerPlugin } from '@apollo/server';
+// Nest's Apollo driver is ESM and takes the ESM declarations of @apollo/server's types.
+import type { ApolloServerPlugin } from '@apollo/server' with { 'resolution-mode': 'import' };
 import { Metrics } from '@threatline/observability';
 import { DocumentNode, Kind, OperationDefinitionNode, SelectionSetNode } from 'graphql';
 

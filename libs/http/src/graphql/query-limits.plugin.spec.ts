@@ -1,4 +1,3 @@
-import { ApolloServer } from '@apollo/server';
 import { describe, expect, it } from 'vitest';
 import { queryLimitsPlugin } from './query-limits.plugin';
 
@@ -19,6 +18,8 @@ const node = (): Record<string, unknown> => ({ id: '1', child: null, children: [
 const resolvers = { Query: { node, nodes: () => [node()], expensive: () => 1 } };
 
 async function run(query: string, variables: Record<string, unknown> = {}) {
+  // The ESM build, as Nest's driver loads it (and as the plugin's types expect).
+  const { ApolloServer } = await import('@apollo/server');
   const server = new ApolloServer({
     typeDefs,
     resolvers,

@@ -1,4 +1,5 @@
-import { ApolloServerPlugin } from '@apollo/server';
+// Nest's Apollo driver is ESM and takes the ESM declarations of @apollo/server's types.
+import type { ApolloServerPlugin } from '@apollo/server' with { 'resolution-mode': 'import' };
 import { ErrorKind } from '@threatline/errors';
 import { GraphQLError } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
@@ -21,6 +22,8 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
     requestDidStart() {
       return Promise.resolve({
         didResolveOperation({ schema, document, operation, operationName, request }) {
+          // Apollo refuses a request naming no known operation before this hook runs.
+          if (!operation) return Promise.resolve();
           const depth = operationDepth(document, operation);
           if (depth > limits.maxDepth) {
             throw limitError(
