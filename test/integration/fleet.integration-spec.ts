@@ -81,7 +81,7 @@ describe('fleet GraphQL', () => {
     expect(await filtered('search: "EDGE-3"')).toEqual(['PAGE-3']);
 
     const tooBig = await api.graphql('{ firewalls(first: 1000) { edges { cursor } } }', {}, reader);
-    expect(tooBig.errors?.[0]?.extensions?.code).toBe('VALIDATION_FAILED');
+    expect(tooBig.errors?.[0]?.extensions?.code).toBe('INVALID_PAGE_SIZE');
     const badCursor = await api.graphql('{ firewalls(after: "nonsense") { edges { cursor } } }', {}, reader);
     expect(badCursor.errors?.[0]?.extensions?.code).toBe('VALIDATION_FAILED');
   });

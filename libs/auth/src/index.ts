@@ -4,5 +4,5 @@ export * from './principal';
 export * from './secrets';
 export * from './firewall-credential.guard';
 export * from './firewall-credential.verifier';
-export { bearerTokenOf } from './request-of';
+export { bearerTokenOf, requestIdOf } from './request-of';
 export * from './roles';

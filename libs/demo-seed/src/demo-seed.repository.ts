@@ -26,15 +26,23 @@ export class DemoSeedRepository {
     return this.prisma.tenant.findUnique({ where: { name: DEMO_TENANT_NAME } });
   }
 
-  seed(secrets: DemoSecrets, tokenExpiresAt: Date, audit: (tx: Prisma.TransactionClient, ids: Record<string, string>) => Promise<void>) {
+  seed(
+    secrets: DemoSecrets,
+    tokenExpiresAt: Date,
+    audit: (tx: Prisma.TransactionClient, ids: Record<string, string>) => Promise<void>,
+  ) {
     return this.prisma.$transaction(async (tx) => {
       const tenant = await tx.tenant.create({ data: { name: DEMO_TENANT_NAME } });
       const group = await tx.firewallGroup.create({ data: { tenantId: tenant.id, name: DEMO_GROUP_NAME } });
       const provider = await tx.mdrProvider.create({
         data: { name: DEMO_PROVIDER_NAME, tenants: { create: { tenantId: tenant.id } } },
       });
-      const key = (name: string, role: ApiKeyRole, secret: HashedSecret, scope: { tenantId?: string; providerId?: string }) =>
-        tx.apiKey.create({ data: { name, role, keyHash: secret.hash, prefix: secret.prefix, ...scope } });
+      const key = (
+        name: string,
+        role: ApiKeyRole,
+        secret: HashedSecret,
+        scope: { tenantId?: string; providerId?: string },
+      ) => tx.apiKey.create({ data: { name, role, keyHash: secret.hash, prefix: secret.prefix, ...scope } });
       await key('Demo fleet admin', ApiKeyRole.FLEET_ADMIN, secrets.admin, { tenantId: tenant.id });
       await key('Demo MDR analyst', ApiKeyRole.MDR_ANALYST, secrets.analyst, { providerId: provider.id });
       await key('Demo operator', ApiKeyRole.OPERATOR, secrets.operator, {});
@@ -49,7 +57,12 @@ export class DemoSeedRepository {
           requireApproval: false,
         },
       });
-      const ids = { tenantId: tenant.id, groupId: group.id, providerId: provider.id, enrollmentTokenId: token.id };
+      const ids = {
+        tenantId: tenant.id,
+        groupId: group.id,
+        providerId: provider.id,
+        enrollmentTokenId: token.id,
+      };
       await audit(tx, ids);
       return ids;
     });

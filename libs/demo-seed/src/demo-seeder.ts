@@ -45,12 +45,21 @@ export class DemoSeeder implements OnApplicationBootstrap {
       enrollment: issueSecret(SecretKind.ENROLLMENT_TOKEN),
     };
     try {
-      const ids = await this.repository.seed(secrets, new Date(Date.now() + TOKEN_LIFETIME_MS), (tx, seeded) =>
-        this.audit.record(
-          tx,
-          { type: 'SYSTEM', id: null, requestId: undefined },
-          { tenantId: seeded.tenantId ?? null, action: 'demo.seed', entityType: 'Tenant', entityId: seeded.tenantId ?? null, after: seeded },
-        ),
+      const ids = await this.repository.seed(
+        secrets,
+        new Date(Date.now() + TOKEN_LIFETIME_MS),
+        (tx, seeded) =>
+          this.audit.record(
+            tx,
+            { type: 'SYSTEM', id: null, requestId: undefined },
+            {
+              tenantId: seeded.tenantId ?? null,
+              action: 'demo.seed',
+              entityType: 'Tenant',
+              entityId: seeded.tenantId ?? null,
+              after: seeded,
+            },
+          ),
       );
       const path = writeDemoCredentials(this.options.dataDir, {
         tenantId: ids.tenantId,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FirewallStatus, Prisma, PrismaService } from '@threatline/db';
+import { FirewallGroup, FirewallStatus, Prisma, PrismaService } from '@threatline/db';
 
 const firewallView = {
   id: true,
@@ -41,15 +41,24 @@ export type SettingsChange = Partial<
 export class FleetRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  listGroups(tenantId: string) {
+  listGroups(tenantId: string): Promise<FirewallGroup[]> {
     return this.prisma.firewallGroup.findMany({ where: { tenantId }, orderBy: { name: 'asc' } });
   }
 
-  findGroup(tenantId: string, id: string, tx: Prisma.TransactionClient = this.prisma) {
+  findGroup(
+    tenantId: string,
+    id: string,
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<FirewallGroup | null> {
     return tx.firewallGroup.findFirst({ where: { tenantId, id } });
   }
 
-  createGroup(tx: Prisma.TransactionClient, tenantId: string, name: string, parentId: string | null) {
+  createGroup(
+    tx: Prisma.TransactionClient,
+    tenantId: string,
+    name: string,
+    parentId: string | null,
+  ): Promise<FirewallGroup> {
     return tx.firewallGroup.create({ data: { tenantId, name, parentId } });
   }
 

@@ -1,7 +1,7 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { ApiKeyPrincipal } from '@threatline/auth';
 import {
   actorOf,
-  ApiKeyPrincipal,
   CurrentApiKey,
   CurrentTenant,
   Roles,
@@ -9,6 +9,7 @@ import {
   TENANT_WRITERS,
 } from '@threatline/auth';
 import { ThreatFeedAction } from '@threatline/db';
+import { Connection } from '@threatline/graphql-kit';
 import { FirewallsArgs } from './dtos/firewalls.args';
 import { FleetService } from './fleet.service';
 import { FirewallGroupModel } from './models/firewall-group.model';
@@ -22,20 +23,23 @@ export class FleetResolver {
 
   @Query(() => [FirewallGroupModel], { description: 'The firewall groups of the tenant.' })
   @Roles(...TENANT_READERS)
-  firewallGroups(@CurrentTenant() tenantId: string) {
+  firewallGroups(@CurrentTenant() tenantId: string): Promise<FirewallGroupModel[]> {
     return this.fleet.listGroups(tenantId);
   }
 
   @Query(() => FirewallConnection, { description: 'The firewalls of the tenant, by serial, with filters.' })
   @Roles(...TENANT_READERS)
-  firewalls(@CurrentTenant() tenantId: string, @Args() args: FirewallsArgs) {
+  firewalls(
+    @CurrentTenant() tenantId: string,
+    @Args() args: FirewallsArgs,
+  ): Promise<Connection<FirewallModel>> {
     const { first, after, ...query } = args;
     return this.fleet.listFirewalls(tenantId, query, { first, after });
   }
 
   @Query(() => FirewallModel, { description: 'One firewall of the tenant.' })
   @Roles(...TENANT_READERS)
-  firewall(@CurrentTenant() tenantId: string, @Args('id', firewallIdArg) id: string) {
+  firewall(@CurrentTenant() tenantId: string, @Args('id', firewallIdArg) id: string): Promise<FirewallModel> {
     return this.fleet.getFirewall(tenantId, id);
   }
 
@@ -49,7 +53,7 @@ export class FleetResolver {
     @Args('name', { description: 'Name, unique in the tenant (1 to 100 characters).' }) name: string,
     @Args('parentId', { type: () => ID, nullable: true, description: 'Parent group.' })
     parentId?: string | null,
-  ) {
+  ): Promise<FirewallGroupModel> {
     return this.fleet.createGroup(actorOf(caller), tenantId, name, parentId ?? null);
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditActor, AuditService } from '@threatline/audit';
-import { FirewallStatus, isUniqueViolation, Prisma, ThreatFeedAction } from '@threatline/db';
+import { FirewallGroup, FirewallStatus, isUniqueViolation, Prisma, ThreatFeedAction } from '@threatline/db';
 import { NotFoundException, ValidationException } from '@threatline/errors';
 import {
   Connection,
@@ -36,18 +36,27 @@ export class FleetService {
     private readonly audit: AuditService,
   ) {}
 
-  listGroups(tenantId: string) {
+  listGroups(tenantId: string): Promise<FirewallGroup[]> {
     return this.repository.listGroups(tenantId);
   }
 
   /** The group, or NOT_FOUND when it is unknown, malformed or another tenant's. */
-  async requireGroup(tenantId: string, groupId: string, tx?: Prisma.TransactionClient) {
+  async requireGroup(
+    tenantId: string,
+    groupId: string,
+    tx?: Prisma.TransactionClient,
+  ): Promise<FirewallGroup> {
     const group = isUuid(groupId) ? await this.repository.findGroup(tenantId, groupId, tx) : null;
     if (!group) throw new NotFoundException('FirewallGroup', groupId);
     return group;
   }
 
-  async createGroup(actor: AuditActor, tenantId: string, rawName: string, parentId: string | null) {
+  async createGroup(
+    actor: AuditActor,
+    tenantId: string,
+    rawName: string,
+    parentId: string | null,
+  ): Promise<FirewallGroup> {
     const name = requireName(rawName, 'name');
     try {
       return await this.repository.transaction(async (tx) => {

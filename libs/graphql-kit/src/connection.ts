@@ -38,7 +38,9 @@ export interface Connection<T> {
 
 /** A `XConnection` GraphQL type for node type `X` (Relay-style). */
 export function Paginated<T>(nodeType: Type<T>): Type<Connection<T>> {
-  @ObjectType(`${nodeType.name}Edge`, { description: `A ${nodeType.name} and its cursor.` })
+  // The GraphQL name of the node type (`Firewall` for class FirewallModel).
+  const name = nodeType.name.replace(/Model$/, '');
+  @ObjectType(`${name}Edge`, { description: `A ${name} and its cursor.` })
   class EdgeType {
     @Field(() => nodeType, { description: 'The item.' })
     node!: T;
@@ -47,7 +49,7 @@ export function Paginated<T>(nodeType: Type<T>): Type<Connection<T>> {
     cursor!: string;
   }
 
-  @ObjectType(`${nodeType.name}Connection`, { isAbstract: false, description: `A page of ${nodeType.name}.` })
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items.` })
   class ConnectionType {
     @Field(() => [EdgeType], { description: 'The items of this page.' })
     edges!: EdgeType[];

@@ -3,13 +3,27 @@ import { AppConfig, ConfigModule } from '@threatline/config';
 import { DbModule } from '@threatline/db';
 import { MessagingModule } from '@threatline/messaging';
 import { ObservabilityModule } from '@threatline/observability';
+import { AuditModule } from '@threatline/audit';
+import { AuthModule } from '@threatline/auth';
+import { DemoSeedModule } from '@threatline/demo-seed';
+import { EnrollmentModule } from '@threatline/enrollment';
+import { ExclusionsModule } from '@threatline/exclusions';
+import { FleetModule } from '@threatline/fleet';
+import { TenancyModule } from '@threatline/tenancy';
 import { EdgeModule } from './edge.module';
 
 /**
  * The domain modules the API serves: each brings its resolvers, controllers and services.
  * The GraphQL schema is whatever their resolvers declare.
  */
-export const API_DOMAIN_MODULES: readonly (Type | DynamicModule)[] = [];
+export const API_DOMAIN_MODULES: readonly (Type | DynamicModule)[] = [
+  AuthModule,
+  AuditModule,
+  TenancyModule,
+  FleetModule,
+  EnrollmentModule,
+  ExclusionsModule,
+];
 
 /**
  * An API process: configuration, logs and metrics, the database and the message bus (each
@@ -30,6 +44,14 @@ export class ApiModule {
         MessagingModule.forRoot({ redisUrl: config.redisUrl, prefix: config.queuePrefix }),
         EdgeModule,
         ...API_DOMAIN_MODULES,
+        DemoSeedModule.forRoot({
+          enabled:
+            config.seedDemo === 'always' ||
+            (config.seedDemo === 'first-embedded-start' && !config.databaseUrl),
+          dataDir: config.dataDir,
+          apiUrl: config.http.publicUrl,
+          streamUrl: config.streamUrl,
+        }),
       ],
     };
   }

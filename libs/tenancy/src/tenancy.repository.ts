@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKeyRole, Prisma, PrismaService } from '@threatline/db';
+import { ApiKeyRole, MdrProvider, Prisma, PrismaService, Tenant } from '@threatline/db';
 
 const apiKeyView = {
   id: true,
@@ -29,11 +29,11 @@ export interface NewApiKey {
 export class TenancyRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  listTenants() {
+  listTenants(): Promise<Tenant[]> {
     return this.prisma.tenant.findMany({ orderBy: { name: 'asc' } });
   }
 
-  findTenant(id: string) {
+  findTenant(id: string): Promise<Tenant | null> {
     return this.prisma.tenant.findUnique({ where: { id } });
   }
 
@@ -41,11 +41,11 @@ export class TenancyRepository {
     return this.prisma.tenant.count({ where: { id: { in: ids } } });
   }
 
-  createTenant(tx: Prisma.TransactionClient, name: string) {
+  createTenant(tx: Prisma.TransactionClient, name: string): Promise<Tenant> {
     return tx.tenant.create({ data: { name } });
   }
 
-  async listProviders() {
+  async listProviders(): Promise<(MdrProvider & { tenantIds: string[] })[]> {
     const rows = await this.prisma.mdrProvider.findMany({
       orderBy: { name: 'asc' },
       include: { tenants: { select: { tenantId: true } } },
@@ -56,11 +56,11 @@ export class TenancyRepository {
     }));
   }
 
-  findProvider(id: string) {
+  findProvider(id: string): Promise<MdrProvider | null> {
     return this.prisma.mdrProvider.findUnique({ where: { id } });
   }
 
-  createProvider(tx: Prisma.TransactionClient, name: string) {
+  createProvider(tx: Prisma.TransactionClient, name: string): Promise<MdrProvider> {
     return tx.mdrProvider.create({ data: { name } });
   }
 

@@ -1,5 +1,6 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { ApiKeyPrincipal, CurrentApiKey, OPERATORS, Roles } from '@threatline/auth';
+import { CurrentApiKey, OPERATORS, Roles } from '@threatline/auth';
+import type { ApiKeyPrincipal } from '@threatline/auth';
 import { ApiKeyRole } from '@threatline/db';
 import { CreateApiKeyInput } from './dtos/create-api-key.input';
 import { ApiKeyModel, CreatedApiKeyModel } from './models/api-key.model';
@@ -23,7 +24,7 @@ export class TenancyResolver {
 
   @Query(() => [TenantModel], { description: 'Every tenant (operators).' })
   @Roles(...OPERATORS)
-  tenants() {
+  tenants(): Promise<TenantModel[]> {
     return this.tenancy.listTenants();
   }
 
@@ -31,7 +32,7 @@ export class TenancyResolver {
     description: 'Every MDR provider and the tenants it serves (operators).',
   })
   @Roles(...OPERATORS)
-  mdrProviders() {
+  mdrProviders(): Promise<MdrProviderModel[]> {
     return this.tenancy.listProviders();
   }
 
@@ -39,7 +40,7 @@ export class TenancyResolver {
     description: 'API keys: all (operators) or those of the own tenant (fleet admins).',
   })
   @Roles(...KEY_MANAGERS)
-  apiKeys(@CurrentApiKey() caller: ApiKeyPrincipal) {
+  apiKeys(@CurrentApiKey() caller: ApiKeyPrincipal): Promise<ApiKeyModel[]> {
     return this.tenancy.listApiKeys(caller);
   }
 
@@ -48,7 +49,7 @@ export class TenancyResolver {
   createTenant(
     @CurrentApiKey() caller: ApiKeyPrincipal,
     @Args('name', { description: 'Unique display name.' }) name: string,
-  ) {
+  ): Promise<TenantModel> {
     return this.tenancy.createTenant(caller, name);
   }
 
@@ -57,7 +58,7 @@ export class TenancyResolver {
   createMdrProvider(
     @CurrentApiKey() caller: ApiKeyPrincipal,
     @Args('name', { description: 'Unique display name.' }) name: string,
-  ) {
+  ): Promise<MdrProviderModel> {
     return this.tenancy.createProvider(caller, name);
   }
 
@@ -70,7 +71,7 @@ export class TenancyResolver {
     @Args('providerId', { type: () => ID, description: 'The provider.' }) providerId: string,
     @Args('tenantIds', { type: () => [ID], description: 'The full set of tenants it serves.' })
     tenantIds: string[],
-  ) {
+  ): Promise<MdrProviderModel> {
     return this.tenancy.setProviderTenants(caller, providerId, tenantIds);
   }
 
@@ -79,7 +80,7 @@ export class TenancyResolver {
   createApiKey(
     @CurrentApiKey() caller: ApiKeyPrincipal,
     @Args('input', { description: 'Role, name and scope.' }) input: CreateApiKeyInput,
-  ) {
+  ): Promise<CreatedApiKeyModel> {
     return this.tenancy.createApiKey(caller, input);
   }
 
@@ -88,7 +89,7 @@ export class TenancyResolver {
   revokeApiKey(
     @CurrentApiKey() caller: ApiKeyPrincipal,
     @Args('id', { type: () => ID, description: 'The key.' }) id: string,
-  ) {
+  ): Promise<ApiKeyModel> {
     return this.tenancy.revokeApiKey(caller, id);
   }
 }

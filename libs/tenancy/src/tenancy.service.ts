@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@threatline/audit';
 import { actorOf, ApiKeyPrincipal, issueSecret, SecretKind } from '@threatline/auth';
-import { ApiKeyRole, isUniqueViolation } from '@threatline/db';
+import { ApiKeyRole, isUniqueViolation, MdrProvider, Tenant } from '@threatline/db';
 import { ForbiddenException, NotFoundException, ValidationException } from '@threatline/errors';
 import { isUuid, requireName } from '@threatline/graphql-kit';
 import { ApiKeyRow, TenancyRepository } from './tenancy.repository';
@@ -16,6 +16,8 @@ export interface CreateApiKeyInput {
 
 const MAX_PROVIDER_TENANTS = 10_000;
 
+export type ProviderWithTenants = MdrProvider & { tenantIds: string[] };
+
 /** Platform provisioning: operators create tenants, MDR providers and keys; fleet admins their tenant's keys. */
 @Injectable()
 export class TenancyService {
@@ -24,15 +26,15 @@ export class TenancyService {
     private readonly audit: AuditService,
   ) {}
 
-  listTenants() {
+  listTenants(): Promise<Tenant[]> {
     return this.repository.listTenants();
   }
 
-  listProviders() {
+  listProviders(): Promise<ProviderWithTenants[]> {
     return this.repository.listProviders();
   }
 
-  async createTenant(caller: ApiKeyPrincipal, rawName: string) {
+  async createTenant(caller: ApiKeyPrincipal, rawName: string): Promise<Tenant> {
     const name = requireName(rawName, 'name');
     try {
       return await this.repository.transaction(async (tx) => {
@@ -57,7 +59,7 @@ export class TenancyService {
     }
   }
 
-  async createProvider(caller: ApiKeyPrincipal, rawName: string) {
+  async createProvider(caller: ApiKeyPrincipal, rawName: string): Promise<ProviderWithTenants> {
     const name = requireName(rawName, 'name');
     try {
       return await this.repository.transaction(async (tx) => {
@@ -83,7 +85,11 @@ export class TenancyService {
   }
 
   /** Replaces the set of tenants a provider serves; every id must be a tenant. */
-  async setProviderTenants(caller: ApiKeyPrincipal, providerId: string, tenantIds: string[]) {
+  async setProviderTenants(
+    caller: ApiKeyPrincipal,
+    providerId: string,
+    tenantIds: string[],
+  ): Promise<ProviderWithTenants> {
     const unique = [...new Set(tenantIds)].sort();
     if (unique.length > MAX_PROVIDER_TENANTS) {
       throw new ValidationException(`At most ${MAX_PROVIDER_TENANTS} tenants per call.`, {

@@ -14,7 +14,9 @@ registerEnumType(EnrollmentTokenState, {
     'ACTIVE tokens enroll firewalls; REVOKED, EXPIRED and EXHAUSTED (all uses spent) ones no longer do.',
 });
 
-@ObjectType({ description: 'A token that enrolls firewalls into a group. Its secret is shown only once.' })
+@ObjectType('EnrollmentToken', {
+  description: 'A token that enrolls firewalls into a group. Its secret is shown only once.',
+})
 export class EnrollmentTokenModel {
   @Field(() => ID, { description: 'Token id.' })
   id!: string;
@@ -49,7 +51,9 @@ export class EnrollmentTokenModel {
 
 export const EnrollmentTokenConnection = Paginated(EnrollmentTokenModel);
 
-@ObjectType({ description: 'A new enrollment token and its secret, which is not shown again.' })
+@ObjectType('CreatedEnrollmentToken', {
+  description: 'A new enrollment token and its secret, which is not shown again.',
+})
 export class CreatedEnrollmentTokenModel {
   @Field(() => EnrollmentTokenModel, { description: 'The token.' })
   enrollmentToken!: EnrollmentTokenModel;

@@ -9,7 +9,7 @@ registerEnumType(ExclusionType, {
     'a domain and its subdomains (DOMAIN), a URL (URL), or an endpoint by its hostname (HOST).',
 });
 
-@ObjectType({
+@ObjectType('ThreatExclusion', {
   description: 'Traffic a group of firewalls never blocks or logs as a threat, whatever the feeds say.',
 })
 export class ThreatExclusionModel {

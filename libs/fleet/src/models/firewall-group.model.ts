@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 
-@ObjectType({ description: 'A group of firewalls; threat exclusions are kept per group.' })
+@ObjectType('FirewallGroup', { description: 'A group of firewalls; threat exclusions are kept per group.' })
 export class FirewallGroupModel {
   @Field(() => ID, { description: 'Group id.' })
   id!: string;

@@ -1,7 +1,9 @@
 import { Field, ObjectType } from '@nestjs/graphql';
 import { ThreatFeedAction } from './enums';
 
-@ObjectType({ description: 'One Active threat response module (MDR or X-Ops threat feeds) on a firewall.' })
+@ObjectType('ThreatFeedModuleSettings', {
+  description: 'One Active threat response module (MDR or X-Ops threat feeds) on a firewall.',
+})
 export class ThreatFeedModuleSettingsModel {
   @Field({ description: 'A module that is off neither matches nor logs.' })
   enabled!: boolean;
@@ -10,7 +12,7 @@ export class ThreatFeedModuleSettingsModel {
   action!: ThreatFeedAction;
 }
 
-@ObjectType({ description: 'Threat feed and log settings of a firewall.' })
+@ObjectType('FirewallSettings', { description: 'Threat feed and log settings of a firewall.' })
 export class FirewallSettingsModel {
   @Field(() => ThreatFeedModuleSettingsModel, { description: 'MDR threat feeds (checked first).' })
   mdr!: ThreatFeedModuleSettingsModel;

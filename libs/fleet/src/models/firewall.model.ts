@@ -3,7 +3,7 @@ import { Paginated } from '@threatline/graphql-kit';
 import { FirewallStatus } from './enums';
 import { FirewallSettingsModel } from './firewall-settings.model';
 
-@ObjectType({ description: 'An enrolled firewall.' })
+@ObjectType('Firewall', { description: 'An enrolled firewall.' })
 export class FirewallModel {
   @Field(() => ID, { description: 'Firewall id.' })
   id!: string;

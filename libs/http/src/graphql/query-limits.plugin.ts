@@ -1,7 +1,7 @@
 // Nest's Apollo driver is ESM and takes the ESM declarations of @apollo/server's types.
 import type { ApolloServerPlugin } from '@apollo/server' with { 'resolution-mode': 'import' };
 import { ErrorKind } from '@threatline/errors';
-import { GraphQLError } from 'graphql';
+import { getVariableValues, GraphQLError } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { operationDepth } from './operation-depth';
 import { paginationEstimator, PageSizeViolation } from './pagination-estimator';
@@ -31,6 +31,18 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
               `The operation nests ${depth} levels of fields; the limit is ${limits.maxDepth}.`,
               { depth, maxDepth: limits.maxDepth },
             );
+          }
+
+          // Bad variables are bad input, named as Apollo names them, not an unpriceable query.
+          const coerced = getVariableValues(
+            schema,
+            operation.variableDefinitions ?? [],
+            request.variables ?? {},
+          );
+          if (coerced.errors) {
+            throw new GraphQLError(coerced.errors.map((error) => error.message).join(' '), {
+              extensions: { code: 'BAD_USER_INPUT', kind: ErrorKind.BAD_INPUT, http: { status: 400 } },
+            });
           }
 
           const violations: PageSizeViolation[] = [];

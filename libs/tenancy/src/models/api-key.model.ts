@@ -7,7 +7,9 @@ registerEnumType(ApiKeyRole, {
     'What a key may do: run the platform, administer or read one tenant, or push feeds as an MDR analyst.',
 });
 
-@ObjectType({ description: 'An API key. The secret itself is shown only once, when the key is created.' })
+@ObjectType('ApiKey', {
+  description: 'An API key. The secret itself is shown only once, when the key is created.',
+})
 export class ApiKeyModel {
   @Field(() => ID, { description: 'Key id.' })
   id!: string;
@@ -37,7 +39,7 @@ export class ApiKeyModel {
   revokedAt!: Date | null;
 }
 
-@ObjectType({ description: 'A new API key and its secret, which is not shown again.' })
+@ObjectType('CreatedApiKey', { description: 'A new API key and its secret, which is not shown again.' })
 export class CreatedApiKeyModel {
   @Field(() => ApiKeyModel, { description: 'The key.' })
   apiKey!: ApiKeyModel;

@@ -1,6 +1,8 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 
-@ObjectType({ description: 'An MDR provider: its analysts push threat feeds to the tenants it serves.' })
+@ObjectType('MdrProvider', {
+  description: 'An MDR provider: its analysts push threat feeds to the tenants it serves.',
+})
 export class MdrProviderModel {
   @Field(() => ID, { description: 'Provider id.' })
   id!: string;

@@ -1,6 +1,8 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 
-@ObjectType({ description: 'A customer organisation; all fleet data belongs to exactly one tenant.' })
+@ObjectType('Tenant', {
+  description: 'A customer organisation; all fleet data belongs to exactly one tenant.',
+})
 export class TenantModel {
   @Field(() => ID, { description: 'Tenant id.' })
   id!: string;

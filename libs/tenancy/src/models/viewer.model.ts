@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiKeyRole } from '@threatline/db';
 
-@ObjectType({ description: 'The credential making this request.' })
+@ObjectType('Viewer', { description: 'The credential making this request.' })
 export class ViewerModel {
   @Field(() => ID, { description: 'The API key id.' })
   apiKeyId!: string;
