@@ -21,7 +21,12 @@ describe('embedded mode (npm start)', () => {
   });
 
   async function start(port: number): Promise<RunningProcess> {
-    const process = startNode(entry, { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    const process = startNode(entry, {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
     await waitFor(
       async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
       90_000,
@@ -48,10 +53,23 @@ describe('embedded mode (npm start)', () => {
     const credentialsFile = join(dataDir, 'demo-credentials.json');
     const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>;
     expect(Object.keys(credentials).sort()).toEqual(
-      ['adminApiKey', 'analystApiKey', 'apiUrl', 'enrollmentToken', 'groupId', 'operatorApiKey', 'streamUrl', 'tenantId'].sort(),
+      [
+        'adminApiKey',
+        'analystApiKey',
+        'apiUrl',
+        'enrollmentToken',
+        'groupId',
+        'operatorApiKey',
+        'streamUrl',
+        'tenantId',
+      ].sort(),
     );
 
-    const viewer = await graphql(port, credentials.adminApiKey!, '{ viewer { role tenantId } firewallGroups { id } }');
+    const viewer = await graphql(
+      port,
+      credentials.adminApiKey!,
+      '{ viewer { role tenantId } firewallGroups { id } }',
+    );
     expect(viewer.errors).toBeUndefined();
     expect(viewer.data).toEqual({
       viewer: { role: 'FLEET_ADMIN', tenantId: credentials.tenantId },

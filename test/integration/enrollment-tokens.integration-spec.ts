@@ -156,7 +156,7 @@ describe('enrollment tokens (GraphQL)', () => {
     const all = await api.graphql<Listed>(LIST, {}, tenant.readerKey);
     expect(all.data!.enrollmentTokens.edges.length).toBeGreaterThan(3);
     const introspection = await api.graphql<{ __type: { fields: { name: string }[] } }>(
-      '{ __type(name: "EnrollmentTokenModel") { fields { name } } }',
+      '{ __type(name: "EnrollmentToken") { fields { name } } }',
       {},
       tenant.readerKey,
     );

@@ -3,7 +3,8 @@ import { ApiKeyRole } from '@threatline/db';
 import { createTestApi, TestApi } from '@threatline/http/testing';
 import { makeApiKey, makeFirewall, makeGroup, makeTenant } from '../support/factories';
 
-const FIREWALL_FIELDS = 'id groupId serial hostname status connected settings { mdr { enabled action } xops { enabled action } localReporting centralReporting }';
+const FIREWALL_FIELDS =
+  'id groupId serial hostname status connected settings { mdr { enabled action } xops { enabled action } localReporting centralReporting }';
 
 describe('fleet GraphQL', () => {
   let api: TestApi;
@@ -36,31 +37,46 @@ describe('fleet GraphQL', () => {
     );
     expect(created.errors).toBeUndefined();
     expect(created.data!.createFirewallGroup.parentId).toBe(groupId);
-    const audit = await api.prisma.auditLog.findFirst({ where: { entityId: created.data!.createFirewallGroup.id } });
+    const audit = await api.prisma.auditLog.findFirst({
+      where: { entityId: created.data!.createFirewallGroup.id },
+    });
     expect(audit).toMatchObject({ action: 'firewallGroup.create', actorType: 'API_KEY' });
     expect(audit!.requestId).toBeTruthy();
 
     const duplicate = await api.graphql('mutation { createFirewallGroup(name: "Berlin") { id } }', {}, admin);
     expect(duplicate.errors?.[0]?.extensions?.code).toBe('GROUP_NAME_TAKEN');
-    const groups = await api.graphql<{ firewallGroups: { name: string }[] }>('{ firewallGroups { name } }', {}, reader);
+    const groups = await api.graphql<{ firewallGroups: { name: string }[] }>(
+      '{ firewallGroups { name } }',
+      {},
+      reader,
+    );
     expect(groups.data!.firewallGroups.map((g) => g.name)).toEqual(['Berlin', 'Branch offices']);
   });
 
   it('lists firewalls with filters and cursor pages', async () => {
     const other = await makeGroup(api.prisma, tenantId);
-    for (let i = 0; i < 5; i++) await makeFirewall(api.prisma, tenantId, groupId, { serial: `PAGE-${i}`, hostname: `edge-${i}` });
+    for (let i = 0; i < 5; i++)
+      await makeFirewall(api.prisma, tenantId, groupId, { serial: `PAGE-${i}`, hostname: `edge-${i}` });
     await makeFirewall(api.prisma, tenantId, other.id, { serial: 'OTHER-1', connected: true });
     await makeFirewall(api.prisma, tenantId, other.id, { serial: 'PENDING-1', status: 'APPROVAL_PENDING' });
 
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: Awaited<ReturnType<typeof api.graphql<{ firewalls: { edges: { node: { serial: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>>> =
-        await api.graphql(
-          'query($g: ID, $after: String) { firewalls(groupId: $g, first: 2, after: $after) { edges { node { serial } } pageInfo { hasNextPage endCursor } } }',
-          { g: groupId, after },
-          reader,
-        );
+      const page: Awaited<
+        ReturnType<
+          typeof api.graphql<{
+            firewalls: {
+              edges: { node: { serial: string } }[];
+              pageInfo: { hasNextPage: boolean; endCursor: string };
+            };
+          }>
+        >
+      > = await api.graphql(
+        'query($g: ID, $after: String) { firewalls(groupId: $g, first: 2, after: $after) { edges { node { serial } } pageInfo { hasNextPage endCursor } } }',
+        { g: groupId, after },
+        reader,
+      );
       expect(page.errors).toBeUndefined();
       seen.push(...page.data!.firewalls.edges.map((e) => e.node.serial));
       if (!page.data!.firewalls.pageInfo.hasNextPage) break;
@@ -100,20 +116,31 @@ describe('fleet GraphQL', () => {
       centralReporting: true,
     });
 
-    const xops = await api.graphql<{ updateXopsThreatFeedSettings: { settings: { xops: unknown; mdr: unknown } } }>(
+    const xops = await api.graphql<{
+      updateXopsThreatFeedSettings: { settings: { xops: unknown; mdr: unknown } };
+    }>(
       `mutation($id: ID!) { updateXopsThreatFeedSettings(firewallId: $id, enabled: true, action: LOG_ONLY) { ${FIREWALL_FIELDS} } }`,
       { id: firewall.id },
       admin,
     );
-    expect(xops.data!.updateXopsThreatFeedSettings.settings.xops).toEqual({ enabled: true, action: 'LOG_ONLY' });
-    expect(xops.data!.updateXopsThreatFeedSettings.settings.mdr).toEqual({ enabled: true, action: 'LOG_AND_DROP' });
+    expect(xops.data!.updateXopsThreatFeedSettings.settings.xops).toEqual({
+      enabled: true,
+      action: 'LOG_ONLY',
+    });
+    expect(xops.data!.updateXopsThreatFeedSettings.settings.mdr).toEqual({
+      enabled: true,
+      action: 'LOG_AND_DROP',
+    });
 
     const mdr = await api.graphql<{ updateMdrThreatFeedSettings: { settings: { mdr: unknown } } }>(
       `mutation($id: ID!) { updateMdrThreatFeedSettings(firewallId: $id, enabled: false, action: LOG_ONLY) { ${FIREWALL_FIELDS} } }`,
       { id: firewall.id },
       admin,
     );
-    expect(mdr.data!.updateMdrThreatFeedSettings.settings.mdr).toEqual({ enabled: false, action: 'LOG_ONLY' });
+    expect(mdr.data!.updateMdrThreatFeedSettings.settings.mdr).toEqual({
+      enabled: false,
+      action: 'LOG_ONLY',
+    });
 
     const log = await api.graphql<{ updateLogSettings: { settings: { centralReporting: boolean } } }>(
       `mutation($id: ID!) { updateLogSettings(firewallId: $id, localReporting: true, centralReporting: false) { ${FIREWALL_FIELDS} } }`,
@@ -126,7 +153,8 @@ describe('fleet GraphQL', () => {
   it('moves, approves and deregisters a firewall; a deregistered credential stops working', async () => {
     const target = await makeGroup(api.prisma, tenantId);
     const firewall = await makeFirewall(api.prisma, tenantId, groupId, { status: 'APPROVAL_PENDING' });
-    const self = () => api.http.get('/api/v1/agent/self').set('Authorization', `Bearer ${firewall.credential}`);
+    const self = () =>
+      api.http.get('/api/v1/agent/self').set('Authorization', `Bearer ${firewall.credential}`);
     expect((await self()).status).toBe(200);
 
     const moved = await api.graphql<{ moveFirewall: { groupId: string } }>(
@@ -142,7 +170,11 @@ describe('fleet GraphQL', () => {
       admin,
     );
     expect(approved.data!.approveFirewall.status).toBe('MANAGED');
-    const again = await api.graphql('mutation($f: ID!) { approveFirewall(firewallId: $f) { status } }', { f: firewall.id }, admin);
+    const again = await api.graphql(
+      'mutation($f: ID!) { approveFirewall(firewallId: $f) { status } }',
+      { f: firewall.id },
+      admin,
+    );
     expect(again.errors?.[0]?.extensions?.code).toBe('FIREWALL_NOT_PENDING');
 
     const gone = await api.graphql<{ deregisterFirewall: { status: string; connected: boolean } }>(
@@ -164,16 +196,44 @@ describe('fleet GraphQL', () => {
     const firewall = await makeFirewall(api.prisma, tenantId, groupId);
     const cases: [string, Record<string, unknown>, string][] = [
       ['mutation($n: String!) { createFirewallGroup(name: $n) { id } }', { n: '' }, 'VALIDATION_FAILED'],
-      ['mutation($n: String!) { createFirewallGroup(name: $n) { id } }', { n: 'x'.repeat(101) }, 'VALIDATION_FAILED'],
-      ['mutation($n: String!) { createFirewallGroup(name: $n) { id } }', { n: 'bad\u0000name' }, 'VALIDATION_FAILED'],
-      ['mutation($n: String!) { createFirewallGroup(name: $n, parentId: "nope") { id } }', { n: 'ok' }, 'FIREWALL_GROUP_NOT_FOUND'],
-      ['mutation($f: ID!) { moveFirewall(firewallId: $f, groupId: "not-a-uuid") { id } }', { f: firewall.id }, 'FIREWALL_GROUP_NOT_FOUND'],
+      [
+        'mutation($n: String!) { createFirewallGroup(name: $n) { id } }',
+        { n: 'x'.repeat(101) },
+        'VALIDATION_FAILED',
+      ],
+      [
+        'mutation($n: String!) { createFirewallGroup(name: $n) { id } }',
+        { n: 'bad\u0000name' },
+        'VALIDATION_FAILED',
+      ],
+      [
+        'mutation($n: String!) { createFirewallGroup(name: $n, parentId: "nope") { id } }',
+        { n: 'ok' },
+        'FIREWALL_GROUP_NOT_FOUND',
+      ],
+      [
+        'mutation($f: ID!) { moveFirewall(firewallId: $f, groupId: "not-a-uuid") { id } }',
+        { f: firewall.id },
+        'FIREWALL_GROUP_NOT_FOUND',
+      ],
       ['mutation { moveFirewall(firewallId: "x", groupId: "y") { id } }', {}, 'FIREWALL_NOT_FOUND'],
       ['mutation { approveFirewall(firewallId: "") { id } }', {}, 'FIREWALL_NOT_FOUND'],
       ['mutation { deregisterFirewall(firewallId: "123") { id } }', {}, 'FIREWALL_NOT_FOUND'],
-      ['mutation($f: ID!) { updateMdrThreatFeedSettings(firewallId: $f, enabled: true, action: BLOCK) { id } }', { f: firewall.id }, 'GRAPHQL_VALIDATION_FAILED'],
-      ['mutation($f: ID!) { updateXopsThreatFeedSettings(firewallId: $f, enabled: "yes", action: LOG_ONLY) { id } }', { f: firewall.id }, 'GRAPHQL_VALIDATION_FAILED'],
-      ['mutation($f: ID!) { updateLogSettings(firewallId: $f, localReporting: true) { id } }', { f: firewall.id }, 'GRAPHQL_VALIDATION_FAILED'],
+      [
+        'mutation($f: ID!) { updateMdrThreatFeedSettings(firewallId: $f, enabled: true, action: BLOCK) { id } }',
+        { f: firewall.id },
+        'GRAPHQL_VALIDATION_FAILED',
+      ],
+      [
+        'mutation($f: ID!) { updateXopsThreatFeedSettings(firewallId: $f, enabled: "yes", action: LOG_ONLY) { id } }',
+        { f: firewall.id },
+        'GRAPHQL_VALIDATION_FAILED',
+      ],
+      [
+        'mutation($f: ID!) { updateLogSettings(firewallId: $f, localReporting: true) { id } }',
+        { f: firewall.id },
+        'GRAPHQL_VALIDATION_FAILED',
+      ],
     ];
     const before = await auditCount();
     const groups = await api.prisma.firewallGroup.count({ where: { tenantId } });
@@ -186,7 +246,9 @@ describe('fleet GraphQL', () => {
     }
     expect(await auditCount()).toBe(before);
     expect(await api.prisma.firewallGroup.count({ where: { tenantId } })).toBe(groups);
-    expect(await api.prisma.firewallSettings.findUnique({ where: { firewallId: firewall.id } })).toEqual(settings);
+    expect(await api.prisma.firewallSettings.findUnique({ where: { firewallId: firewall.id } })).toEqual(
+      settings,
+    );
   });
 
   it('lets a read-only key read but not change, and refuses a missing or revoked key', async () => {

@@ -4,7 +4,10 @@ import { createTestApi, TestApi } from '@threatline/http/testing';
 import { makeApiKey, makeTenant } from '../support/factories';
 
 interface CreatedKey {
-  createApiKey: { secret: string; apiKey: { id: string; role: string; tenantId: string | null; providerId: string | null } };
+  createApiKey: {
+    secret: string;
+    apiKey: { id: string; role: string; tenantId: string | null; providerId: string | null };
+  };
 }
 
 const CREATE_KEY = `mutation($input: CreateApiKeyInput!) {
@@ -25,8 +28,16 @@ describe('operator provisioning', () => {
   });
 
   it('creates tenants and providers, and sets which tenants a provider serves', async () => {
-    const t1 = await api.graphql<{ createTenant: { id: string } }>('mutation { createTenant(name: "Acme") { id name } }', {}, operator);
-    const t2 = await api.graphql<{ createTenant: { id: string } }>('mutation { createTenant(name: "Globex") { id } }', {}, operator);
+    const t1 = await api.graphql<{ createTenant: { id: string } }>(
+      'mutation { createTenant(name: "Acme") { id name } }',
+      {},
+      operator,
+    );
+    const t2 = await api.graphql<{ createTenant: { id: string } }>(
+      'mutation { createTenant(name: "Globex") { id } }',
+      {},
+      operator,
+    );
     const duplicate = await api.graphql('mutation { createTenant(name: "Acme") { id } }', {}, operator);
     expect(duplicate.errors?.[0]?.extensions?.code).toBe('TENANT_NAME_TAKEN');
 
@@ -80,11 +91,19 @@ describe('operator provisioning', () => {
     const stored = await api.prisma.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
     expect(JSON.stringify(stored)).not.toContain(secret);
 
-    const viewer = await api.graphql<{ viewer: { role: string; tenantId: string } }>('{ viewer { role tenantId } }', {}, secret);
+    const viewer = await api.graphql<{ viewer: { role: string; tenantId: string } }>(
+      '{ viewer { role tenantId } }',
+      {},
+      secret,
+    );
     expect(viewer.data!.viewer).toEqual({ role: 'FLEET_ADMIN', tenantId: tenant.id });
 
     // A fleet admin makes keys for its own tenant only, and never platform keys.
-    const readOnly = await api.graphql<CreatedKey>(CREATE_KEY, { input: { role: 'READ_ONLY', name: 'auditor' } }, secret);
+    const readOnly = await api.graphql<CreatedKey>(
+      CREATE_KEY,
+      { input: { role: 'READ_ONLY', name: 'auditor' } },
+      secret,
+    );
     expect(readOnly.data!.createApiKey.apiKey.tenantId).toBe(tenant.id);
     const escalation = await api.graphql(CREATE_KEY, { input: { role: 'OPERATOR', name: 'root' } }, secret);
     expect(escalation.errors?.[0]?.extensions?.code).toBe('API_KEY_SCOPE_INVALID');
@@ -106,7 +125,10 @@ describe('operator provisioning', () => {
       [{ role: 'FLEET_ADMIN', name: 'x' }, 'API_KEY_SCOPE_INVALID'],
       [{ role: 'OPERATOR', name: 'x', tenantId: tenant.id }, 'API_KEY_SCOPE_INVALID'],
       [{ role: 'MDR_ANALYST', name: 'x', tenantId: tenant.id }, 'API_KEY_SCOPE_INVALID'],
-      [{ role: 'MDR_ANALYST', name: 'x', providerId: '00000000-0000-4000-8000-000000000000' }, 'MDR_PROVIDER_NOT_FOUND'],
+      [
+        { role: 'MDR_ANALYST', name: 'x', providerId: '00000000-0000-4000-8000-000000000000' },
+        'MDR_PROVIDER_NOT_FOUND',
+      ],
       [{ role: 'READ_ONLY', name: 'x', tenantId: 'not-a-uuid' }, 'TENANT_NOT_FOUND'],
       [{ role: 'READ_ONLY', name: '', tenantId: tenant.id }, 'VALIDATION_FAILED'],
       [{ role: 'SUPERUSER', name: 'x' }, 'BAD_USER_INPUT'],
@@ -121,7 +143,11 @@ describe('operator provisioning', () => {
   it('keeps platform operations to operators', async () => {
     const tenant = await makeTenant(api.prisma);
     const admin = (await makeApiKey(api.prisma, ApiKeyRole.FLEET_ADMIN, { tenantId: tenant.id })).secret;
-    for (const document of ['mutation { createTenant(name: "x") { id } }', '{ tenants { id } }', '{ mdrProviders { id } }']) {
+    for (const document of [
+      'mutation { createTenant(name: "x") { id } }',
+      '{ tenants { id } }',
+      '{ mdrProviders { id } }',
+    ]) {
       const answer = await api.graphql(document, {}, admin);
       expect(answer.errors?.[0]?.extensions?.code, document).toBe('FORBIDDEN');
     }

@@ -4,7 +4,6 @@ import {
   buildClientSchema,
   getIntrospectionQuery,
   getNamedType,
-  GraphQLArgument,
   GraphQLField,
   GraphQLInputType,
   GraphQLSchema,
@@ -89,7 +88,8 @@ interface TenantFixture {
 /** An answer with every id the caller sent replaced by a placeholder. */
 function masked(answer: unknown, variables: Record<string, unknown>): unknown {
   let text = JSON.stringify(answer);
-  const ids = JSON.stringify(variables).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? [];
+  const ids =
+    JSON.stringify(variables).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? [];
   for (const id of ids) text = text.split(id).join('<id>');
   return JSON.parse(text);
 }
@@ -125,7 +125,10 @@ describe('tenant isolation over the whole GraphQL schema', () => {
     const [groups, firewalls, settings, tokens, exclusions, keys] = await Promise.all([
       api.prisma.firewallGroup.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
       api.prisma.firewall.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
-      api.prisma.firewallSettings.findMany({ where: { firewall: { tenantId } }, orderBy: { firewallId: 'asc' } }),
+      api.prisma.firewallSettings.findMany({
+        where: { firewall: { tenantId } },
+        orderBy: { firewallId: 'asc' },
+      }),
       api.prisma.enrollmentToken.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
       api.prisma.threatExclusion.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
       api.prisma.apiKey.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
@@ -145,7 +148,11 @@ describe('tenant isolation over the whole GraphQL schema', () => {
     await api?.close();
   });
 
-  function operations(): { key: string; kind: 'query' | 'mutation'; field: GraphQLField<unknown, unknown> }[] {
+  function operations(): {
+    key: string;
+    kind: 'query' | 'mutation';
+    field: GraphQLField<unknown, unknown>;
+  }[] {
     const query = Object.values(schema.getQueryType()!.getFields()).map((field) => ({
       key: `Query.${field.name}`,
       kind: 'query' as const,
@@ -160,10 +167,15 @@ describe('tenant isolation over the whole GraphQL schema', () => {
   }
 
   /** A valid value for an argument: B's id for ids, a plausible value for the rest. */
-  function valueFor(key: string, arg: { name: string; type: GraphQLInputType }, target: TenantFixture | 'random'): unknown {
+  function valueFor(
+    key: string,
+    arg: { name: string; type: GraphQLInputType },
+    target: TenantFixture | 'random',
+  ): unknown {
     const id = (owner: keyof TenantFixture) => (target === 'random' ? randomUUID() : target[owner]);
     const type = isNonNullType(arg.type) ? arg.type.ofType : arg.type;
-    if (isListType(type)) return [valueFor(key, { name: arg.name.replace(/s$/, ''), type: type.ofType }, target)];
+    if (isListType(type))
+      return [valueFor(key, { name: arg.name.replace(/s$/, ''), type: type.ofType }, target)];
     const named = getNamedType(type);
     if (isInputObjectType(named)) {
       return Object.fromEntries(
@@ -203,7 +215,7 @@ describe('tenant isolation over the whole GraphQL schema', () => {
   }
 
   function documentFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>): string {
-    const args = field.args as readonly GraphQLArgument[];
+    const args = field.args;
     const variables = args.map((arg) => `$${arg.name}: ${String(arg.type)}`).join(', ');
     const passed = args.map((arg) => `${arg.name}: $${arg.name}`).join(', ');
     const selection = isObjectType(getNamedType(field.type)) ? ' { __typename }' : '';
@@ -219,7 +231,15 @@ describe('tenant isolation over the whole GraphQL schema', () => {
 
   it("never lets tenant A's key see or change tenant B", async () => {
     const before = await snapshotOf(b.tenantId);
-    const bIds = [b.tenantId, b.groupId, b.firewallId, b.apiKeyId, b.enrollmentTokenId, b.exclusionId, b.providerId];
+    const bIds = [
+      b.tenantId,
+      b.groupId,
+      b.firewallId,
+      b.apiKeyId,
+      b.enrollmentTokenId,
+      b.exclusionId,
+      b.providerId,
+    ];
     for (const { key, kind, field } of operations()) {
       const expectation = expectations[key];
       const document = documentFor(kind, field);
@@ -238,7 +258,9 @@ describe('tenant isolation over the whole GraphQL schema', () => {
           expect(answer.errors?.[0]?.extensions?.code, `${key}: ${serialized}`).toBe('FORBIDDEN');
           break;
         case 'not-found': {
-          expect(answer.errors?.[0]?.extensions?.code, `${key} with B's ids: ${serialized}`).toMatch(/_NOT_FOUND$/);
+          expect(answer.errors?.[0]?.extensions?.code, `${key} with B's ids: ${serialized}`).toMatch(
+            /_NOT_FOUND$/,
+          );
           const randomVariables = variablesFor('random');
           const unknown = await api.graphql(document, randomVariables, a.adminKey);
           // Same answer, word for word, once the ids the caller sent are masked.

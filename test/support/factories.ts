@@ -8,7 +8,11 @@ export async function makeTenant(prisma: PrismaClient, name = `tenant-${randomUU
   return prisma.tenant.create({ data: { name } });
 }
 
-export async function makeProvider(prisma: PrismaClient, tenantIds: string[], name = `provider-${randomUUID()}`) {
+export async function makeProvider(
+  prisma: PrismaClient,
+  tenantIds: string[],
+  name = `provider-${randomUUID()}`,
+) {
   return prisma.mdrProvider.create({
     data: { name, tenants: { create: tenantIds.map((tenantId) => ({ tenantId })) } },
   });
@@ -74,6 +78,11 @@ export async function makeEnrollmentToken(
   return { id: token.id, secret: issued.secret };
 }
 
-export async function makeExclusion(prisma: PrismaClient, tenantId: string, groupId: string, value = '10.9.9.9') {
+export async function makeExclusion(
+  prisma: PrismaClient,
+  tenantId: string,
+  groupId: string,
+  value = '10.9.9.9',
+) {
   return prisma.threatExclusion.create({ data: { tenantId, groupId, type: 'IP', value, comment: 'test' } });
 }

@@ -1,9 +1,7 @@
 import { Type } from '@nestjs/common';
 import { ArgsType, Field, Int, ObjectType } from '@nestjs/graphql';
-import { ValidationException } from '@threatline/errors';
 
 export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
 
 @ObjectType({ description: 'Where a page ends and whether more follow.' })
 export class PageInfo {
@@ -18,7 +16,7 @@ export class PageInfo {
 export class PageArgs {
   @Field(() => Int, {
     nullable: true,
-    description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`,
+    description: `Page size (default ${DEFAULT_PAGE_SIZE}; at most MAX_PAGE_SIZE, 100 unless configured).`,
   })
   first?: number | null;
 
@@ -57,16 +55,15 @@ export function Paginated<T>(nodeType: Type<T>): Type<Connection<T>> {
     @Field(() => PageInfo, { description: 'Whether more items follow.' })
     pageInfo!: PageInfo;
   }
-  return ConnectionType as Type<Connection<T>>;
+  return ConnectionType;
 }
 
-/** The page size asked for, validated: how many rows to return (read one more to know if a page follows). */
+/**
+ * The page size asked for. The GraphQL edge has already refused sizes outside 1..MAX_PAGE_SIZE
+ * (before any resolver runs), so only the default is applied here.
+ */
 export function pageSizeOf(args: PageArgs): number {
-  const first = args.first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw new ValidationException(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}.`, { field: 'first' });
-  }
-  return first;
+  return args.first ?? DEFAULT_PAGE_SIZE;
 }
 
 /** Builds a page from `size + 1` rows fetched in cursor order. */

@@ -16,7 +16,7 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
       key.length === arity &&
       key.every((part) => typeof part === 'string' || typeof part === 'number')
     ) {
-      return key as (string | number)[];
+      return key;
     }
   } catch {
     // falls through to the error below

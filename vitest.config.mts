@@ -11,7 +11,7 @@ const shared = {
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
     conditions: ['development'],
-    alias: [{ find: /^graphql$/, replacement: createRequire(__filename).resolve('graphql') }],
+    alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }],
   },
   ssr: { resolve: { conditions: ['development'], externalConditions: ['development'] } },
 };
