@@ -1,3 +1,4 @@
+export { parseBlocklistLine } from './blocklist-line';
 export type { CanonicalUrl } from './canonical-url';
 export { formatCanonicalUrl } from './canonical-url';
 export type { Ipv4Network } from './cidr';

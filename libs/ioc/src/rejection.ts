@@ -27,6 +27,7 @@ export const REJECTION_CODES = [
   'URL_SCHEME_NOT_ALLOWED',
   'URL_HOST_INVALID',
   'HOST_INVALID',
+  'BLOCKLIST_RULE_UNSUPPORTED',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];
