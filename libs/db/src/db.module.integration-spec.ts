@@ -81,30 +81,22 @@ describe('DbModule on PostgreSQL (databaseUrl set)', () => {
 });
 
 describe('DbModule on embedded PGlite (no databaseUrl)', () => {
-  it('keeps its data across a restart on the same data directory', async () => {
+  it('migrates at start, keeps its data across a restart, and closes PGlite on shutdown', async () => {
     const first = await start({ dataDir });
-    await first.get(PrismaService).tenant.create({ data: { name: 'acme', eventRetentionDays: 90 } });
+    const prisma = first.get(PrismaService);
+    await prisma.tenant.create({ data: { name: 'acme', eventRetentionDays: 90 } });
+    // The integrity rules are there too.
+    await expect(prisma.tenant.create({ data: { name: 'x', eventRetentionDays: 0 } })).rejects.toThrow(
+      /tenant_event_retention_days_range/,
+    );
+    const firstHealth = first.get(DbHealth);
     await stop(first);
+    await expect(firstHealth.ping()).rejects.toThrow();
 
     const second = await start({ dataDir });
     expect(
       await second.get(PrismaService).tenant.findMany({ select: { name: true, eventRetentionDays: true } }),
     ).toEqual([{ name: 'acme', eventRetentionDays: 90 }]);
     await expect(second.get(DbHealth).ping()).resolves.toBeUndefined();
-  });
-
-  it('applies the migrations, integrity rules included', async () => {
-    const app = await start({ dataDir });
-    const prisma = app.get(PrismaService);
-    await expect(prisma.tenant.create({ data: { name: 'acme', eventRetentionDays: 0 } })).rejects.toThrow(
-      /tenant_event_retention_days_range/,
-    );
-  });
-
-  it('closes PGlite on shutdown', async () => {
-    const app = await start({ dataDir });
-    const health = app.get(DbHealth);
-    await stop(app);
-    await expect(health.ping()).rejects.toThrow();
   });
 });

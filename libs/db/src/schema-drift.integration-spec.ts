@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from './migrations/apply-migrations';
 import { MIGRATION_LOCK_FILE, readMigrationFiles } from './migrations/migration-files';
 import { DEFAULT_MIGRATIONS_DIR, SCHEMA_PATH } from './paths';
-import { withPgliteShadow } from './schema-engine/pglite-shadow-adapter';
+import { withPgliteEngineAdapter } from './schema-engine/pglite-engine-adapter';
 import { postgresIntrospectionAdapter } from './schema-engine/postgres-introspection-adapter';
 import { diffDatabaseToSchema, diffMigrationsToSchema } from './schema-engine/schema-engine';
 import { createTestDatabase, type TestDatabase } from './testing';
@@ -72,7 +72,7 @@ describe('the migration history replayed on a shadow database', () => {
   it('matches schema.prisma, so `npm run db:migration` has nothing to write', async () => {
     const lockfile = await readFile(`${DEFAULT_MIGRATIONS_DIR}/${MIGRATION_LOCK_FILE}`, 'utf8');
     const migrations = await readMigrationFiles(DEFAULT_MIGRATIONS_DIR);
-    const script = await withPgliteShadow((adapter) =>
+    const script = await withPgliteEngineAdapter((adapter) =>
       diffMigrationsToSchema(adapter, { baseDir: DEFAULT_MIGRATIONS_DIR, lockfile, migrations }, schema),
     );
     expectNoDrift(script);

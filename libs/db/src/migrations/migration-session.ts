@@ -1,8 +1,8 @@
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGliteInterface } from '@electric-sql/pglite';
 import pg from 'pg';
 
 /** A database that migrations can be applied to: a PostgreSQL pool, or an embedded PGlite. */
-export type MigrationTarget = pg.Pool | PGlite;
+export type MigrationTarget = pg.Pool | PGliteInterface;
 
 /** One connection, held for a whole migration run. */
 export interface MigrationSession {
@@ -59,7 +59,7 @@ async function openPostgresSession(pool: pg.Pool): Promise<MigrationSession> {
   };
 }
 
-function openPgliteSession(db: PGlite): MigrationSession {
+function openPgliteSession(db: PGliteInterface): MigrationSession {
   return {
     query: async <Row>(sql: string, params?: unknown[]) => (await db.query<Row>(sql, params)).rows,
     exec: async (script) => {

@@ -4,7 +4,7 @@ import {
   bindMigrationAwareSqlAdapterFactory,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
-import type { SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm';
+import type { MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm';
 
 // Prisma's schema engine compiled to WebAssembly (@prisma/schema-engine-wasm): the native
 // engine the Prisma CLI downloads cannot be fetched here, but this one runs in process
@@ -12,7 +12,7 @@ import type { SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm';
 
 type EngineBindings = typeof import('@prisma/schema-engine-wasm/schema_engine_bg');
 
-const NO_FILTERS: SchemaFilter = { externalTables: [], externalEnums: [] };
+export const NO_FILTERS: SchemaFilter = { externalTables: [], externalEnums: [] };
 
 // The project's `lib` setting has no WebAssembly declarations; this is the part used here.
 interface WebAssemblyApi {
@@ -44,7 +44,7 @@ async function instantiate(): Promise<EngineBindings> {
 }
 
 /** Runs `task` with a schema engine bound to `adapterFactory`, then frees the engine. */
-async function withSchemaEngine<T>(
+export async function withSchemaEngine<T>(
   schema: string,
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   task: (engine: SchemaEngine) => Promise<T>,
@@ -105,6 +105,19 @@ export interface MigrationHistory {
   readonly migrations: ReadonlyArray<{ readonly name: string; readonly script: string }>;
 }
 
+/** The engine's view of a migrations directory. */
+export function toMigrationList(history: MigrationHistory): MigrationList {
+  return {
+    baseDir: history.baseDir,
+    lockfile: { path: 'migration_lock.toml', content: history.lockfile },
+    shadowDbInitScript: '',
+    migrationDirectories: history.migrations.map(({ name, script }) => ({
+      path: name,
+      migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: script } },
+    })),
+  };
+}
+
 /**
  * The SQL of the next migration: from the schema the migration history produces on a shadow
  * database (given by `adapterFactory.connectToShadowDb`) to `schema`; null when they agree.
@@ -116,16 +129,7 @@ export async function diffMigrationsToSchema(
 ): Promise<string | null> {
   return withSchemaEngine(schema, adapterFactory, async (engine) => {
     const result = await engine.diff({
-      from: {
-        tag: 'migrations',
-        baseDir: history.baseDir,
-        lockfile: { path: 'migration_lock.toml', content: history.lockfile },
-        shadowDbInitScript: '',
-        migrationDirectories: history.migrations.map(({ name, script }) => ({
-          path: name,
-          migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: script } },
-        })),
-      },
+      from: { tag: 'migrations', ...toMigrationList(history) },
       to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: schema }] },
       script: true,
       exitCode: true,
