@@ -36,4 +36,6 @@ export abstract class AppConfig {
   /** Prefix of every Redis key and BullMQ queue, so deployments can share a Redis. */
   abstract readonly queuePrefix: string;
   abstract readonly graphql: Readonly<{ maxDepth: number; maxCost: number; maxPageSize: number }>;
+  /** How long stream deltas stay in the log before compaction (the last 1000 of a stream always stay). */
+  abstract readonly streamLogRetentionSeconds: number;
 }

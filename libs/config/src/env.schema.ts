@@ -75,6 +75,7 @@ export const envSchema = z.object({
   GRAPHQL_MAX_COST: integer(10, 10_000_000, 10_000),
   MAX_PAGE_SIZE: integer(1, 10_000, 100),
   HTTP_BODY_LIMIT: variable(byteSize).default(1024 ** 2),
+  STREAM_LOG_RETENTION_SECONDS: integer(60, 10 * 365 * 86_400, 7 * 86_400),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -98,6 +99,7 @@ export function toAppConfig(env: Env): AppConfig {
       maxCost: env.GRAPHQL_MAX_COST,
       maxPageSize: env.MAX_PAGE_SIZE,
     },
+    streamLogRetentionSeconds: env.STREAM_LOG_RETENTION_SECONDS,
   };
 }
 

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       queuePrefix: 'threatline',
       graphql: { maxDepth: 12, maxCost: 10_000, maxPageSize: 100 },
+      streamLogRetentionSeconds: 604_800,
     });
   });
 
@@ -56,6 +57,7 @@ describe('loadConfig', () => {
       GRAPHQL_MAX_COST: '500',
       MAX_PAGE_SIZE: '50',
       HTTP_BODY_LIMIT: '512kb',
+      STREAM_LOG_RETENTION_SECONDS: '3600',
     });
     expect(config).toMatchObject({
       nodeEnv: 'production',
@@ -68,6 +70,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       queuePrefix: 'tl-test_1',
       graphql: { maxDepth: 8, maxCost: 500, maxPageSize: 50 },
+      streamLogRetentionSeconds: 3600,
     });
     expect(loadConfig({ SEED_DEMO: 'no' }).seedDemo).toBe('never');
   });

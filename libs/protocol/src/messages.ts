@@ -1,0 +1,244 @@
+// Every message of wire protocol v1 as a zod schema. Frames are JSON text; each message names its `type` and the
+// protocol version `v`. The same schemas validate on both sides: the gateway parses what agents send, the agent
+// parses what the gateway sends.
+
+import { z } from 'zod';
+import { exclusionEntrySchema, indicatorEntrySchema, settingsEntrySchema, type StreamEntry } from './entries';
+import { isStreamId, parseStreamId, streamKindOf, type StreamKind } from './stream-ids';
+
+export const PROTOCOL_VERSION = 1;
+/** The versions this build speaks. */
+export const SUPPORTED_VERSIONS: readonly number[] = [PROTOCOL_VERSION];
+
+/** Seqs travel as JSON numbers: exact up to 2^53 - 1, which a stream never reaches. */
+const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const epoch = z.number().int().min(1).max(2147483647);
+const checksum = z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex digits');
+const streamId = z
+  .string()
+  .max(64)
+  .refine(isStreamId, 'must be a stream id (mdr:t:<uuid>, mdr:g:<uuid>, xops, exc:g:<uuid>, set:f:<uuid>)');
+const v = z.literal(PROTOCOL_VERSION);
+const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase uuid');
+/** Entries are checked against their stream's kind once the stream is known (see checkEntries). */
+const entry = z.custom<StreamEntry>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  {
+    message: 'must be an object',
+  },
+);
+
+/** Most streams a firewall holds at once (five today); a bound on hello. */
+export const MAX_STREAMS_PER_AGENT = 16;
+/** Most events in one `events` batch. */
+export const MAX_EVENTS_PER_BATCH = 1000;
+
+// Agent -> server.
+
+export const helloSchema = z.strictObject({
+  type: z.literal('hello'),
+  v,
+  agent: z.strictObject({ version: z.string().min(1).max(64) }),
+  /** What the agent holds; epoch 0 and seq 0 for a stream it never received. */
+  streams: z
+    .array(
+      z.strictObject({ stream: streamId, epoch: z.number().int().min(0).max(2147483647), seq, checksum }),
+    )
+    .max(MAX_STREAMS_PER_AGENT),
+});
+
+export const ackSchema = z.strictObject({ type: z.literal('ack'), v, stream: streamId, epoch, seq });
+
+export const resyncSchema = z.strictObject({
+  type: z.literal('resync'),
+  v,
+  stream: streamId,
+  reason: z.string().max(200),
+});
+
+/** One threat event; issue 6 defines its fields beyond the unique id. */
+export const agentEventSchema = z.looseObject({ id: z.string().min(1).max(128) });
+
+export const eventsSchema = z.strictObject({
+  type: z.literal('events'),
+  v,
+  batchId: z.string().min(1).max(128),
+  events: z.array(agentEventSchema).min(1).max(MAX_EVENTS_PER_BATCH),
+});
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  helloSchema,
+  ackSchema,
+  resyncSchema,
+  eventsSchema,
+]);
+
+// Server -> agent.
+
+export const welcomeSchema = z.strictObject({
+  type: z.literal('welcome'),
+  v,
+  firewallId: uuid,
+  streams: z.array(streamId).max(MAX_STREAMS_PER_AGENT),
+  pingIntervalMs: z.number().int().min(1000).max(600000),
+});
+
+export const snapshotSchema = z
+  .strictObject({
+    type: z.literal('snapshot'),
+    v,
+    stream: streamId,
+    epoch,
+    seq,
+    checksum,
+    entries: z.array(entry),
+  })
+  .superRefine((message, ctx) => {
+    checkEntries(message.stream, message.entries, ['entries'], ctx);
+    const keys = new Set<string>();
+    message.entries.forEach((item, index) => {
+      if (keys.has(item.key))
+        ctx.addIssue({ code: 'custom', path: ['entries', index, 'key'], message: 'duplicate key' });
+      keys.add(item.key);
+    });
+  });
+
+const upsertDelta = z.strictObject({
+  seq: seq.min(1),
+  op: z.literal('upsert'),
+  key: z.string().min(1),
+  entry,
+});
+const removeDelta = z.strictObject({ seq: seq.min(1), op: z.literal('remove'), key: z.string().min(1) });
+export const deltaSchema = z.discriminatedUnion('op', [upsertDelta, removeDelta]);
+
+export const deltasSchema = z
+  .strictObject({
+    type: z.literal('deltas'),
+    v,
+    stream: streamId,
+    epoch,
+    fromSeq: seq.min(1),
+    toSeq: seq.min(1),
+    checksum,
+    deltas: z.array(deltaSchema).min(1),
+  })
+  .superRefine((message, ctx) => {
+    if (message.deltas.length !== message.toSeq - message.fromSeq + 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deltas'],
+        message: `must hold exactly the seqs ${message.fromSeq}..${message.toSeq}`,
+      });
+      return;
+    }
+    message.deltas.forEach((delta, index) => {
+      if (delta.seq !== message.fromSeq + index) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['deltas', index, 'seq'],
+          message: `must be ${message.fromSeq + index}`,
+        });
+      }
+    });
+    const upserts = message.deltas.flatMap((delta, index) =>
+      delta.op === 'upsert' ? [{ delta, index }] : [],
+    );
+    checkEntries(
+      message.stream,
+      upserts.map(({ delta }) => delta.entry),
+      [],
+      ctx,
+      (position) => ['deltas', upserts[position]!.index, 'entry'],
+    );
+    for (const { delta, index } of upserts) {
+      if (delta.entry.key !== delta.key) {
+        ctx.addIssue({ code: 'custom', path: ['deltas', index, 'key'], message: 'must equal entry.key' });
+      }
+    }
+  });
+
+export const streamsSchema = z.strictObject({
+  type: z.literal('streams'),
+  v,
+  streams: z.array(streamId).max(MAX_STREAMS_PER_AGENT),
+});
+
+export const eventsAckSchema = z.strictObject({
+  type: z.literal('eventsAck'),
+  v,
+  batchId: z.string().min(1).max(128),
+});
+
+export const errorSchema = z.strictObject({
+  type: z.literal('error'),
+  v,
+  code: z.string().min(1).max(64),
+  message: z.string().max(1000),
+});
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  welcomeSchema,
+  snapshotSchema,
+  deltasSchema,
+  streamsSchema,
+  eventsAckSchema,
+  errorSchema,
+]);
+
+export type HelloMessage = z.infer<typeof helloSchema>;
+export type AckMessage = z.infer<typeof ackSchema>;
+export type ResyncMessage = z.infer<typeof resyncSchema>;
+export type AgentEvent = z.infer<typeof agentEventSchema>;
+export type EventsMessage = z.infer<typeof eventsSchema>;
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export type WelcomeMessage = z.infer<typeof welcomeSchema>;
+export type SnapshotMessage = z.infer<typeof snapshotSchema>;
+export type Delta = z.infer<typeof deltaSchema>;
+export type DeltasMessage = z.infer<typeof deltasSchema>;
+export type StreamsMessage = z.infer<typeof streamsSchema>;
+export type EventsAckMessage = z.infer<typeof eventsAckSchema>;
+export type ErrorMessage = z.infer<typeof errorSchema>;
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+export const CLIENT_MESSAGE_TYPES = ['hello', 'ack', 'resync', 'events'] as const;
+export const SERVER_MESSAGE_TYPES = [
+  'welcome',
+  'snapshot',
+  'deltas',
+  'streams',
+  'eventsAck',
+  'error',
+] as const;
+
+const entrySchemaOf: Record<StreamKind, z.ZodType<StreamEntry>> = {
+  indicators: indicatorEntrySchema,
+  exclusions: exclusionEntrySchema,
+  settings: settingsEntrySchema,
+};
+
+/** Validates entries against the kind of `stream`, reporting each bad one at `pathOf(position)`. */
+export function checkEntries(
+  stream: string,
+  entries: readonly unknown[],
+  basePath: (string | number)[],
+  ctx: z.RefinementCtx,
+  pathOf: (position: number) => (string | number)[] = (position) => [...basePath, position],
+): void {
+  if (parseStreamId(stream) === null) return; // reported on `stream` already
+  const schema = entrySchemaOf[streamKindOf(stream)];
+  for (let position = 0; position < entries.length; position++) {
+    const result = schema.safeParse(entries[position]);
+    if (result.success) continue;
+    for (const issue of result.error.issues) {
+      ctx.addIssue({ code: 'custom', path: [...pathOf(position), ...issue.path], message: issue.message });
+    }
+  }
+}
+
+/** The entry schema of a stream kind (used for snapshot bodies sent as binary frames). */
+export function entrySchemaFor(kind: StreamKind): z.ZodType<StreamEntry> {
+  return entrySchemaOf[kind];
+}

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import type { Prisma } from '@threatline/db';
+import { StateChecksum } from '@threatline/matcher';
+import { PubSub } from '@threatline/messaging';
+import { checksumItemOf, type StreamEntry, type StreamId } from '@threatline/protocol';
+import {
+  encodeFirewallNotice,
+  encodeStreamNotice,
+  firewallChannel,
+  streamChannel,
+  type FirewallNoticeKind,
+} from './notices';
+import { sameJson } from './same-entry';
+import type { AppliedChanges, StreamChange, StreamHead } from './stream-change';
+import { lockStream, seqNumber } from './stream-rows';
+import { validateChanges } from './stream-validation';
+
+/**
+ * Appends changes to a stream's delta log inside the caller's transaction (the outbox): the deltas, the current
+ * entries, the head and the checksum commit or roll back together with the change that caused them. The stream
+ * row is locked first, so concurrent writers queue and every delta gets the next seq, with no gap.
+ */
+@Injectable()
+export class StreamWriter {
+  constructor(private readonly pubSub: PubSub) {}
+
+  /**
+   * Applies `changes` in order. A change that leaves the state as it is (the same entry already there, removing a
+   * missing key) appends nothing. Throws a RangeError for a malformed change (a programming error), before writing.
+   */
+  async apply(
+    tx: Prisma.TransactionClient,
+    streamId: StreamId,
+    changes: readonly StreamChange[],
+  ): Promise<AppliedChanges> {
+    validateChanges(streamId, changes);
+    const stream = await lockStream(tx, streamId);
+    let head = seqNumber(stream.head_seq);
+    const unchanged = { streamId, epoch: stream.epoch, head, appended: 0, checksum: stream.checksum };
+    if (changes.length === 0) return unchanged;
+
+    const current = await currentEntries(tx, streamId, changes);
+    const checksum = StateChecksum.fromHex(stream.checksum);
+    let entryCount = stream.entry_count;
+    const deltas: { seq: number; op: 'upsert' | 'remove'; key: string; entry: StreamEntry | null }[] = [];
+    for (const change of changes) {
+      const before = current.get(change.key);
+      if (change.op === 'upsert') {
+        if (before !== undefined && sameJson(before, change.entry)) continue;
+        if (before === undefined) entryCount++;
+        else checksum.remove(checksumItemOf(streamId, before));
+        checksum.add(checksumItemOf(streamId, change.entry));
+        current.set(change.key, change.entry);
+        deltas.push({ seq: ++head, op: 'upsert', key: change.key, entry: change.entry });
+      } else {
+        if (before === undefined) continue;
+        entryCount--;
+        checksum.remove(checksumItemOf(streamId, before));
+        current.delete(change.key);
+        deltas.push({ seq: ++head, op: 'remove', key: change.key, entry: null });
+      }
+    }
+    if (deltas.length === 0) return unchanged;
+
+    await tx.$executeRaw`
+      INSERT INTO stream_delta (stream_id, seq, op, key, entry)
+      SELECT ${streamId}, d.seq, d.op, d.key, d.entry
+      FROM unnest(${deltas.map((d) => d.seq)}::bigint[], ${deltas.map((d) => d.op)}::text[],
+                  ${deltas.map((d) => d.key)}::text[], ${deltas.map((d) => jsonOrNull(d.entry))}::jsonb[])
+           AS d(seq, op, key, entry)`;
+    await writeEntries(tx, streamId, deltas, current);
+    const checksumHex = checksum.toHex();
+    await tx.$executeRaw`
+      UPDATE stream SET head_seq = ${head}, checksum = ${checksumHex}, entry_count = ${entryCount}, updated_at = now()
+      WHERE id = ${streamId}`;
+    return { streamId, epoch: stream.epoch, head, appended: deltas.length, checksum: checksumHex };
+  }
+
+  /**
+   * Wakes every gateway holding these streams (`stream:<id>` on the bus). Call after the transaction committed; a
+   * notice carries no data (readers fetch the deltas from PostgreSQL) and may be lost without harm to correctness.
+   */
+  async notify(streams: Iterable<StreamId | StreamHead>): Promise<void> {
+    const sent = new Map<StreamId, StreamHead | undefined>();
+    for (const stream of streams) {
+      if (typeof stream === 'string') {
+        if (!sent.has(stream)) sent.set(stream, undefined);
+      } else {
+        const known = sent.get(stream.streamId);
+        if (known === undefined || stream.head > known.head) sent.set(stream.streamId, stream);
+      }
+    }
+    await Promise.all(
+      [...sent].map(([streamId, head]) =>
+        this.pubSub.publish(streamChannel(streamId), encodeStreamNotice(head)),
+      ),
+    );
+  }
+
+  /**
+   * Tells the gateways that a firewall moved to another group (its stream set changed) or was deregistered (its
+   * socket must close), on `firewall:<id>`. Call after the transaction committed.
+   */
+  async notifyFirewall(firewallId: string, kind: FirewallNoticeKind): Promise<void> {
+    await this.pubSub.publish(firewallChannel(firewallId), encodeFirewallNotice({ kind }));
+  }
+}
+
+/** The current entries of the keys `changes` touch. */
+async function currentEntries(
+  tx: Prisma.TransactionClient,
+  streamId: StreamId,
+  changes: readonly StreamChange[],
+): Promise<Map<string, StreamEntry>> {
+  const keys = [...new Set(changes.map((change) => change.key))];
+  const rows = await tx.$queryRaw<{ key: string; entry: StreamEntry }[]>`
+    SELECT key, entry FROM stream_entry WHERE stream_id = ${streamId} AND key = ANY(${keys}::text[])`;
+  return new Map(rows.map((row) => [row.key, row.entry]));
+}
+
+/** Brings stream_entry to the final state of every key the deltas touched. */
+async function writeEntries(
+  tx: Prisma.TransactionClient,
+  streamId: StreamId,
+  deltas: readonly { key: string }[],
+  final: ReadonlyMap<string, StreamEntry>,
+): Promise<void> {
+  const touched = [...new Set(deltas.map((delta) => delta.key))];
+  const kept = touched.filter((key) => final.has(key));
+  const dropped = touched.filter((key) => !final.has(key));
+  if (kept.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO stream_entry (stream_id, key, entry)
+      SELECT ${streamId}, e.key, e.entry
+      FROM unnest(${kept}::text[], ${kept.map((key) => JSON.stringify(final.get(key)))}::jsonb[]) AS e(key, entry)
+      ON CONFLICT (stream_id, key) DO UPDATE SET entry = EXCLUDED.entry`;
+  }
+  if (dropped.length > 0) {
+    await tx.$executeRaw`DELETE FROM stream_entry WHERE stream_id = ${streamId} AND key = ANY(${dropped}::text[])`;
+  }
+}
+
+function jsonOrNull(entry: StreamEntry | null): string | null {
+  return entry === null ? null : JSON.stringify(entry);
+}
