@@ -7,12 +7,15 @@ export class AuditTable {
   private refs: number[] = [];
   private readonly indexOf = new Map<string, number>();
   private free: number[] = [];
+  /** `|auditId|0` and `|auditId|1` per index: the tail of every checksum item of the audit. */
+  private suffixes: string[] = [];
 
   static fromParts(ids: string[], refs: number[]): AuditTable {
     const table = new AuditTable();
     table.ids = ids;
     table.refs = refs;
     for (let i = 0; i < ids.length; i++) {
+      table.suffixes.push(`|${ids[i]!}|0`, `|${ids[i]!}|1`);
       if (refs[i]! > 0) table.indexOf.set(ids[i]!, i);
       else table.free.push(i);
     }
@@ -25,17 +28,24 @@ export class AuditTable {
       index = this.free.pop() ?? this.ids.length;
       this.ids[index] = auditId;
       this.refs[index] = 0;
+      this.suffixes[index * 2] = `|${auditId}|0`;
+      this.suffixes[index * 2 + 1] = `|${auditId}|1`;
       this.indexOf.set(auditId, index);
     }
-    this.refs[index]!++;
+    this.refs[index] = this.refs[index]! + 1;
     return index;
   }
 
   release(index: number): void {
-    if (--this.refs[index]! > 0) return;
+    this.refs[index] = this.refs[index]! - 1;
+    if (this.refs[index] > 0) return;
     this.indexOf.delete(this.ids[index]!);
     this.ids[index] = '';
     this.free.push(index);
+  }
+
+  checksumSuffix(index: number, dryRun: boolean): string {
+    return this.suffixes[index * 2 + (dryRun ? 1 : 0)]!;
   }
 
   get(index: number): string {

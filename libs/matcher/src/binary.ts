@@ -8,6 +8,7 @@ export const MAGIC = 0x584d4c54; // "TLMX" in little-endian bytes
 /** Section kinds: the reader checks each section's kind and position, so a shifted or foreign blob fails early. */
 const INT32S = 1;
 const STRINGS = 2;
+const BYTES = 3;
 
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
   throw new Error('@threatline/matcher: the binary format is little-endian and this host is not');
@@ -29,6 +30,10 @@ export class BinaryWriter {
       kind: INT32S,
       payload: new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
     });
+  }
+
+  bytes(values: Uint8Array): void {
+    this.sections.push({ kind: BYTES, payload: values });
   }
 
   strings(values: readonly string[]): void {
@@ -72,7 +77,7 @@ export class BinaryWriter {
 
 /** Reads sections in the order they were written, as views over one private copy of the input. */
 export class BinaryReader {
-  private readonly bytes: Uint8Array;
+  private readonly data: Uint8Array;
   private readonly words: Int32Array;
   private at = HEADER_BYTES;
   private index = 0;
@@ -86,8 +91,8 @@ export class BinaryReader {
       );
     }
     // One copy: the tables are views into it and change in place later, so the caller's buffer stays untouched.
-    this.bytes = input.slice();
-    this.words = new Int32Array(this.bytes.buffer, 0, this.bytes.length >> 2);
+    this.data = input.slice();
+    this.words = new Int32Array(this.data.buffer, 0, this.data.length >> 2);
     const version = this.words[0]!;
     if (version !== expectedVersion) {
       throw new MatcherFormatError(
@@ -123,7 +128,12 @@ export class BinaryReader {
     const length = this.next(INT32S);
     if (length % 4 !== 0)
       throw new MatcherFormatError('CORRUPT', `section ${this.index - 1} is not whole words`);
-    return new Int32Array(this.bytes.buffer, this.at - padded(length), length >> 2);
+    return new Int32Array(this.data.buffer, this.at - padded(length), length >> 2);
+  }
+
+  bytes(): Uint8Array {
+    const length = this.next(BYTES);
+    return new Uint8Array(this.data.buffer, this.at - padded(length), length);
   }
 
   strings(): string[] {
@@ -137,7 +147,7 @@ export class BinaryReader {
       const size = this.words[(start >> 2) + 1 + i]!;
       if (size < 0 || at + size > start + length)
         throw new MatcherFormatError('CORRUPT', 'a string runs past its section');
-      out.push(decoder.decode(this.bytes.subarray(at, at + size)));
+      out.push(decoder.decode(this.data.subarray(at, at + size)));
       at += size;
     }
     return out;
@@ -163,7 +173,7 @@ export class BinaryReader {
       throw new MatcherFormatError('CORRUPT', `section ${this.index} has tag ${tag}, expected kind ${kind}`);
     }
     const end = this.at + SECTION_HEADER_BYTES + padded(length);
-    if (length < 0 || end > this.bytes.length - TRAILER_BYTES) {
+    if (length < 0 || end > this.data.length - TRAILER_BYTES) {
       throw new MatcherFormatError('CORRUPT', `section ${this.index} runs past the end`);
     }
     this.at = end;

@@ -1,11 +1,12 @@
-import { finishHash, hashStep, HASH_SEED, domainHashOfBytes, domainHashOfString } from './hash';
+import { domainHashOfBytes, domainHashOfString } from './hash';
 import type { HitBuffer, HitKind } from './hit-buffer';
 import { StringTable } from './string-table';
 
 /**
- * Domain keys (entries or DOMAIN exclusions) in a StringTable. A lookup scans the name once right to left; at each
- * label boundary the hash state so far is the state of that suffix's key, so every suffix is probed without a
- * substring: first the Bloom filter, then the table, whose arena comparison rules out hash collisions.
+ * Domain keys (entries or DOMAIN exclusions, always of two labels or more) in a StringTable. A lookup scans the
+ * name once right to left; at each label boundary the hash state so far is the state of that suffix's key, so
+ * every suffix is probed without a substring. The top-level label alone is never probed: no key is one label.
+ * The hashing and the Bloom test are written out inline: this loop runs for every DNS name and URL host.
  */
 export class DomainIndex {
   constructor(readonly table: StringTable) {}
@@ -30,41 +31,41 @@ export class DomainIndex {
    *  returns how many. */
   lookup(text: string, start: number, end: number, hits: HitBuffer, kind: HitKind): number {
     const table = this.table;
-    const bloom = table.bloom;
+    if (table.size === 0) return 0;
+    const bloomWords = table.bloom.words;
+    const bloomLength = bloomWords.length;
     const first = hits.count;
-    let state = HASH_SEED;
+    let state = 0x811c9dc5 | 0;
+    let dots = 0;
     for (let i = end - 1; ; i--) {
       const code = i >= start ? text.charCodeAt(i) : 0x2e;
-      if (code === 0x2e) {
-        const hash = finishHash(state);
-        if (bloom.mayContain(hash)) {
+      if (code === 0x2e && dots++ > 0) {
+        // finishHash and the Bloom test of the suffix text[i + 1, end), inline.
+        let hash = state ^ (state >>> 16);
+        hash = Math.imul(hash, 0x85ebca6b);
+        hash ^= hash >>> 13;
+        hash = Math.imul(hash, 0xc2b2ae35);
+        hash ^= hash >>> 16;
+        const mixed = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
+        const spread = Math.imul(mixed, 0x9e3779b1);
+        const bits = (1 << (spread & 31)) | (1 << ((spread >>> 5) & 31)) | (1 << ((spread >>> 10) & 31));
+        if ((bloomWords[(((mixed >>> 8) * bloomLength) / 16777216) | 0]! & bits) === bits) {
           const slot = table.find(hash, text, i + 1, end);
           if (slot >= 0) hits.push(kind, slot);
         }
-        if (i < start) break;
       }
-      state = hashStep(state, code);
+      if (i < start) break;
+      state = Math.imul(state ^ code, 0x01000193);
     }
     hits.reverseFrom(first);
     return hits.count - first;
   }
 
   /** The slot of the longest key that equals text[start, end) or one of its label suffixes, or -1. */
-  longestMatch(text: string, start: number, end: number): number {
-    let state = HASH_SEED;
-    let best = -1;
-    for (let i = end - 1; ; i--) {
-      const code = i >= start ? text.charCodeAt(i) : 0x2e;
-      if (code === 0x2e) {
-        const hash = finishHash(state);
-        if (this.table.bloom.mayContain(hash)) {
-          const slot = this.table.find(hash, text, i + 1, end);
-          if (slot >= 0) best = slot;
-        }
-        if (i < start) break;
-      }
-      state = hashStep(state, code);
-    }
-    return best;
+  longestMatch(text: string, start: number, end: number, hits: HitBuffer, kind: HitKind): number {
+    const first = hits.count;
+    const found = this.lookup(text, start, end, hits, kind);
+    hits.count = first;
+    return found === 0 ? -1 : hits.slots[first]!;
   }
 }

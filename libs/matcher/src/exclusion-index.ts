@@ -1,5 +1,5 @@
 import { formatIpv4 } from '@threatline/ioc';
-import { CidrTable, keyNetwork, keyPrefix, NETMASK, networkKey } from './cidr-table';
+import { CidrTable, keyNetwork, keyPrefix } from './cidr-table';
 import { DomainIndex } from './domain-index';
 import { domainHashOfBytes, domainHashOfString } from './hash';
 import { HitBuffer, HitKind } from './hit-buffer';
@@ -18,7 +18,7 @@ const PRESENT = 1;
  * traffic field, the most specific exclusion that covers it (see `exclusionOrder`).
  */
 export class ExclusionIndex {
-  private readonly urlHits = new HitBuffer();
+  private readonly scratch = new HitBuffer();
 
   constructor(
     readonly ips: U32Table,
@@ -160,20 +160,16 @@ export class ExclusionIndex {
     if (this.ips.find(address) >= 0) return { type: 'IP', value: formatIpv4(address >>> 0) };
     if (this.hostNetworks.find(address) >= 0)
       return { type: 'NETWORK', value: `${formatIpv4(address >>> 0)}/32` };
-    let lengths = this.networks.lengthsByBlock[address >>> 16]!;
-    while (lengths !== 0) {
-      const prefix = 31 - Math.clz32(lengths);
-      lengths ^= 1 << prefix;
-      const slot = this.networks.table.find(networkKey(address & NETMASK[prefix]!, prefix));
-      if (slot >= 0) return { type: 'NETWORK', value: this.networkText(slot) };
-    }
-    return null;
+    const hits = this.scratch;
+    hits.count = 0;
+    if (this.networks.collect(address, hits, HitKind.DstNetwork) === 0) return null;
+    return { type: 'NETWORK', value: this.networkText(hits.slots[0]!) };
   }
 
   /** The longest DOMAIN exclusion equal to text[start, end) or to one of its label suffixes, or null. */
   coveringDomain(text: string, start: number, end: number): ExclusionEntry | null {
     if (this.domains.table.size === 0) return null;
-    const slot = this.domains.longestMatch(text, start, end);
+    const slot = this.domains.longestMatch(text, start, end, this.scratch, HitKind.Domain);
     return slot < 0 ? null : { type: 'DOMAIN', value: this.domains.table.keyAt(slot) };
   }
 
@@ -187,7 +183,7 @@ export class ExclusionIndex {
     hostIsIpv4: boolean,
   ): ExclusionEntry | null {
     if (this.urls.table.size === 0) return null;
-    const hits = this.urlHits;
+    const hits = this.scratch;
     hits.count = 0;
     this.urls.lookup(text, hostStart, hostEnd, pathStart, end, hostIsIpv4, hits, HitKind.Url);
     let best: ExclusionEntry | null = null;

@@ -1,6 +1,6 @@
 export * from './types';
 export { MatcherFormatError, MatcherInputError, type MatcherFormatProblem } from './errors';
-export { StateChecksum, iocChecksumItem, exclusionChecksumItem, fnv1a64 } from './state-checksum';
+export { StateChecksum, Fnv1a64, iocChecksumItem, exclusionChecksumItem } from './state-checksum';
 export { Matcher, type MatcherStats } from './matcher';
 export { FORMAT_VERSION } from './serialize';
 export { HitKind, type HitBuffer } from './hit-buffer';

@@ -1,5 +1,4 @@
 import { canonicalizeDomain, parseIpv4 } from '@threatline/ioc';
-import { NETMASK, networkKey } from './cidr-table';
 import { decide } from './decide';
 import { MatcherInputError } from './errors';
 import { ExclusionIndex, compareExclusions } from './exclusion-index';
@@ -52,8 +51,8 @@ export class Matcher {
    *  `exclusions`. Throws MatcherInputError on a value that is not normalized. */
   static build(entries: readonly IocEntry[], exclusions: readonly ExclusionEntry[] = []): Matcher {
     const matcher = new Matcher(IocTables.sizedFor(entries), ExclusionIndex.empty());
-    for (const entry of entries) matcher.iocs.add(entry);
-    for (const exclusion of exclusions) matcher.exclusionIndex.add(exclusion);
+    for (let i = 0; i < entries.length; i++) matcher.iocs.add(entries[i]!);
+    for (let i = 0; i < exclusions.length; i++) matcher.exclusionIndex.add(exclusions[i]!);
     return matcher;
   }
 
@@ -83,7 +82,8 @@ export class Matcher {
         throw error;
       }
     });
-    for (const delta of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const delta = batch[i]!;
       switch (delta.op) {
         case 'add':
           this.iocs.add(delta.entry);
@@ -142,8 +142,7 @@ export class Matcher {
    *  it, longest prefix first. Returns the count; the hits are in `hits`. */
   lookupIpv4(address: number): number {
     this.hits.count = 0;
-    this.collectAddress(address, HitKind.DstExact, HitKind.DstNetwork);
-    return this.hits.count;
+    return this.iocs.ips.lookup(address, this.hits, HitKind.DstExact, HitKind.DstNetwork);
   }
 
   /** Domain entries equal to a canonical name (lowercase ASCII, as canonicalizeDomain returns) or to one of its
@@ -200,20 +199,7 @@ export class Matcher {
   }
 
   private collectAddress(address: number, exactKind: HitKind, networkKind: HitKind): void {
-    const addresses = this.iocs.addresses;
-    const networks = this.iocs.networks;
-    const hits = this.hits;
-    if (addresses.size > 0) {
-      const slot = addresses.find(address);
-      if (slot >= 0) hits.push(exactKind, slot);
-    }
-    let lengths = networks.lengthsByBlock[address >>> 16]!;
-    while (lengths !== 0) {
-      const prefix = 31 - Math.clz32(lengths);
-      lengths ^= 1 << prefix;
-      const slot = networks.table.find(networkKey(address & NETMASK[prefix]!, prefix));
-      if (slot >= 0) hits.push(networkKind, slot);
-    }
+    this.iocs.ips.lookup(address, this.hits, exactKind, networkKind);
   }
 
   /** URL entries on the URL's expressions, then domain entries on its host unless the host is the traffic

@@ -1,3 +1,4 @@
+import { AddressIndex } from './address-index';
 import { AuditTable } from './audit-table';
 import { BinaryReader, BinaryWriter } from './binary';
 import { Bloom } from './bloom';
@@ -44,8 +45,7 @@ export function readMatcher(bytes: Uint8Array): { iocs: IocTables; exclusions: E
   if (refs.length !== ids.length)
     throw new MatcherFormatError('CORRUPT', 'audit IDs and their counts differ');
   const iocs = new IocTables(
-    readU32Table(input),
-    readCidrTable(input),
+    new AddressIndex(readU32Table(input), readCidrTable(input)),
     new DomainIndex(readStringTable(input, domainHashOfBytes)),
     new UrlIndex(readStringTable(input, urlHashOfBytes)),
     AuditTable.fromParts(ids, refs),
@@ -67,40 +67,42 @@ export function readMatcher(bytes: Uint8Array): { iocs: IocTables; exclusions: E
 
 function writeU32Table(out: BinaryWriter, table: U32Table): void {
   out.int32s([table.size, table.hasEmptyKey ? 1 : 0]);
-  out.int32s(table.data);
+  out.int32s(table.keys);
+  out.int32s(table.values);
 }
 
 function readU32Table(input: BinaryReader): U32Table {
   const [size, hasEmptyKey] = scalars(input, 2) as [number, number];
-  const data = input.int32s();
-  const capacity = data.length / 3 - 1;
+  const keys = input.int32s();
+  const values = input.int32s();
+  const capacity = keys.length - 1;
   if (
-    !Number.isInteger(capacity) ||
     capacity < 1 ||
     (capacity & (capacity - 1)) !== 0 ||
-    size > capacity + 1
+    values.length !== keys.length * 2 ||
+    size > keys.length
   ) {
-    throw new MatcherFormatError('CORRUPT', `an address table has ${data.length} words`);
+    throw new MatcherFormatError(
+      'CORRUPT',
+      `an address table has ${keys.length} keys and ${values.length} values`,
+    );
   }
-  return U32Table.fromParts(data, size, hasEmptyKey === 1);
+  return U32Table.fromParts(keys, values, size, hasEmptyKey === 1);
 }
 
 function writeCidrTable(out: BinaryWriter, table: CidrTable): void {
   writeU32Table(out, table.table);
-  out.int32s(table.lengthsByBlock);
-  writeU32Table(out, table.blockCounts);
+  writeU32Table(out, table.countsByBlock);
 }
 
+/** The block index is derived, and rebuilt here rather than stored. */
 function readCidrTable(input: BinaryReader): CidrTable {
-  const table = readU32Table(input);
-  const lengths = input.int32s();
-  if (lengths.length !== 65536)
-    throw new MatcherFormatError('CORRUPT', 'the network block index is not 65536 words');
-  return new CidrTable(table, lengths, readU32Table(input));
+  return new CidrTable(readU32Table(input), readU32Table(input));
 }
 
 function writeStringTable(out: BinaryWriter, table: StringTable): void {
   out.int32s([table.size, table.garbage, table.bloom.sizedFor]);
+  out.bytes(table.fingerprints);
   out.int32s(table.slots);
   out.int32s(table.usedWords());
   out.int32s(table.bloom.words);
@@ -108,25 +110,26 @@ function writeStringTable(out: BinaryWriter, table: StringTable): void {
 
 function readStringTable(input: BinaryReader, hashBytes: BytesHasher): StringTable {
   const [size, garbage, bloomSizedFor] = scalars(input, 3) as [number, number, number];
+  const fingerprints = input.bytes();
   const slots = input.int32s();
   const words = input.int32s();
   const bloomWords = input.int32s();
-  const capacity = slots.length;
-  if (capacity < 1 || (capacity & (capacity - 1)) !== 0 || size > capacity || bloomWords.length === 0) {
-    throw new MatcherFormatError('CORRUPT', `a string table has ${capacity} slots for ${size} keys`);
+  if (
+    slots.length < 1 ||
+    fingerprints.length !== slots.length ||
+    size > slots.length ||
+    bloomWords.length === 0
+  ) {
+    throw new MatcherFormatError('CORRUPT', `a string table has ${slots.length} slots for ${size} keys`);
   }
-  for (const record of slots) {
-    if (record < 0 || (record > 0 && record + 3 > words.length)) {
+  for (let i = 0; i < slots.length; i++) {
+    const record = slots[i]!;
+    if (fingerprints[i] !== 0 && (record < 1 || record + 3 > words.length)) {
       throw new MatcherFormatError('CORRUPT', 'a string table slot points outside its arena');
     }
   }
-  return StringTable.fromParts(hashBytes, {
-    slots,
-    words,
-    size,
-    garbage,
-    bloom: new Bloom(bloomWords, bloomSizedFor),
-  });
+  const bloom = new Bloom(bloomWords, bloomSizedFor);
+  return StringTable.fromParts(hashBytes, { fingerprints, slots, words, size, garbage, bloom });
 }
 
 function scalars(input: BinaryReader, count: number): number[] {

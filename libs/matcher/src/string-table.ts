@@ -1,29 +1,44 @@
 import { Bloom } from './bloom';
-import { capacityFor } from './u32-table';
 
 /** Hashes a stored key from its arena bytes; must equal the hash the lookups compute from strings. */
 export type BytesHasher = (bytes: Uint8Array, start: number, end: number) => number;
 
 const MIN_CAPACITY = 16;
-const MAX_LOAD = 0.7;
-const MIN_LOAD = 0.15;
+/** Built at this load; grown past MAX_LOAD and shrunk under MIN_LOAD, back to about TARGET_LOAD. */
+const BUILD_LOAD = 0.6;
+const TARGET_LOAD = 0.55;
+const MAX_LOAD = 0.75;
+const MIN_LOAD = 0.2;
 /** Words before a record's bytes: value0, value1. */
 const HEADER_WORDS = 2;
-/** Arena word 0 is never a record, so 0 in `slots` means empty. */
+/** Arena word 0 is never a record. */
 const FIRST_RECORD = 1;
 export const MAX_KEY_LENGTH = 0xffff;
+
+/** The home slot of a hash: its high 24 bits scaled to the capacity (any capacity, not only powers of two). */
+export function homeSlot(hash: number, capacity: number): number {
+  return (((hash >>> 8) * capacity) / 16777216) | 0;
+}
+
+/** The slot fingerprint of a hash: its low 8 bits, never 0 (0 marks an empty slot). */
+export function fingerprint(hash: number): number {
+  return hash & 0xff || 1;
+}
 
 /**
  * Open addressing from an ASCII string key to two int32 values, with the keys in a byte arena instead of one JS
  * string per entry. A record is [value0][value1][length u16][bytes...] padded to a 4-byte word; `slots` holds
- * record word offsets. Linear probing, backward-shift deletion (no tombstones); removed records are garbage in the
- * arena until compaction, which runs when garbage passes half the arena. A Bloom filter in front lets lookups
- * skip most misses without touching the slots or the arena.
+ * record word offsets and `fingerprints` one byte of each key's hash (0 = empty). A probe reads fingerprints, a
+ * compact array, and touches a slot and the arena only when the fingerprint agrees. A Bloom filter in front
+ * answers most misses before any of that.
+ * Linear probing, backward-shift deletion (no tombstones); removed records are garbage in the arena until
+ * compaction, which runs when garbage passes half the arena. Capacity is not a power of two (homeSlot scales),
+ * so the load stays near 0.6 whatever the count.
  */
 export class StringTable {
+  fingerprints: Uint8Array;
   slots: Int32Array;
   capacity: number;
-  mask: number;
   size = 0;
   words: Int32Array;
   bytes: Uint8Array;
@@ -41,7 +56,7 @@ export class StringTable {
     bloomKeys = 0,
   ) {
     this.capacity = capacity;
-    this.mask = capacity - 1;
+    this.fingerprints = new Uint8Array(capacity);
     this.slots = new Int32Array(capacity);
     this.words = new Int32Array(Math.max(arenaWords, FIRST_RECORD));
     this.bytes = new Uint8Array(this.words.buffer, this.words.byteOffset, this.words.byteLength);
@@ -50,14 +65,23 @@ export class StringTable {
 
   /** A table sized for `count` keys whose records take `arenaWords` in all (see recordWords). */
   static forCount(hashBytes: BytesHasher, count: number, arenaWords: number): StringTable {
-    return new StringTable(hashBytes, capacityFor(count), FIRST_RECORD + arenaWords, count);
+    return new StringTable(hashBytes, capacityFor(count, BUILD_LOAD), FIRST_RECORD + arenaWords, count);
   }
 
   static fromParts(
     hashBytes: BytesHasher,
-    parts: { slots: Int32Array; words: Int32Array; size: number; garbage: number; bloom: Bloom },
+    parts: {
+      fingerprints: Uint8Array;
+      slots: Int32Array;
+      words: Int32Array;
+      size: number;
+      garbage: number;
+      bloom: Bloom;
+    },
   ): StringTable {
-    const table = new StringTable(hashBytes, parts.slots.length, 0);
+    const table = new StringTable(hashBytes, MIN_CAPACITY, 0);
+    table.capacity = parts.slots.length;
+    table.fingerprints = parts.fingerprints;
     table.slots = parts.slots;
     table.size = parts.size;
     table.words = parts.words;
@@ -70,13 +94,14 @@ export class StringTable {
 
   /** The slot whose key equals text[start, end), or -1. */
   find(hash: number, text: string, start: number, end: number): number {
-    const slots = this.slots;
-    let i = hash & this.mask;
+    const fingerprints = this.fingerprints;
+    const print = fingerprint(hash);
+    let i = homeSlot(hash, this.capacity);
     for (;;) {
-      const record = slots[i]!;
-      if (record === 0) return -1;
-      if (this.recordEquals(record, text, start, end)) return i;
-      i = (i + 1) & this.mask;
+      const f = fingerprints[i]!;
+      if (f === 0) return -1;
+      if (f === print && this.recordEquals(this.slots[i]!, text, start, end)) return i;
+      if (++i === this.capacity) i = 0;
     }
   }
 
@@ -90,25 +115,19 @@ export class StringTable {
     tailStart: number,
     tailEnd: number,
   ): number {
-    const slots = this.slots;
-    const bytes = this.bytes;
-    const headLength = headEnd - headStart;
-    const length = headLength + tailEnd - tailStart;
-    let i = hash & this.mask;
+    const fingerprints = this.fingerprints;
+    const print = fingerprint(hash);
+    let i = homeSlot(hash, this.capacity);
     for (;;) {
-      const record = slots[i]!;
-      if (record === 0) return -1;
-      let at = (record + HEADER_WORDS) << 2;
-      if ((bytes[at]! | (bytes[at + 1]! << 8)) === length) {
-        at += 2;
-        let same = true;
-        for (let j = 0; same && j < headLength; j++) same = bytes[at + j] === head.charCodeAt(headStart + j);
-        at += headLength;
-        for (let j = tailStart; same && j < tailEnd; j++)
-          same = bytes[at + j - tailStart] === tail.charCodeAt(j);
-        if (same) return i;
+      const f = fingerprints[i]!;
+      if (f === 0) return -1;
+      if (
+        f === print &&
+        this.recordEqualsJoined(this.slots[i]!, head, headStart, headEnd, tail, tailStart, tailEnd)
+      ) {
+        return i;
       }
-      i = (i + 1) & this.mask;
+      if (++i === this.capacity) i = 0;
     }
   }
 
@@ -116,15 +135,15 @@ export class StringTable {
   insert(hash: number, key: string): number {
     const found = this.find(hash, key, 0, key.length);
     if (found >= 0) return found;
-    if (this.size + 1 > this.capacity * MAX_LOAD) this.resize(this.capacity * 2);
+    if (this.size + 1 > this.capacity * MAX_LOAD) this.resize(capacityFor(this.size + 1, TARGET_LOAD));
     const record = this.appendRecord(key);
-    let i = hash & this.mask;
-    while (this.slots[i] !== 0) i = (i + 1) & this.mask;
-    this.slots[i] = record;
+    const slot = this.freeSlotFor(hash);
+    this.fingerprints[slot] = fingerprint(hash);
+    this.slots[slot] = record;
     this.size++;
     if (this.size > this.bloom.sizedFor) this.rebuildBloom();
     else this.bloom.add(hash);
-    return i;
+    return slot;
   }
 
   value0(slot: number): number {
@@ -147,23 +166,25 @@ export class StringTable {
 
   /** Removes the key in `slot`; other slots may move. */
   removeAt(slot: number): void {
-    const record = this.slots[slot]!;
-    this.garbage += recordWords(this.recordLength(record));
+    this.garbage += recordWords(this.recordLength(this.slots[slot]!));
     this.size--;
     this.shiftBack(slot);
-    this.staleBloomKeys++;
-    if (this.capacity > MIN_CAPACITY && this.size < this.capacity * MIN_LOAD) this.resize(this.capacity / 2);
+    if (this.capacity > MIN_CAPACITY && this.size < this.capacity * MIN_LOAD) {
+      this.resize(capacityFor(this.size, TARGET_LOAD));
+    }
     if (this.garbage * 2 > this.used) this.compact();
-    if (this.staleBloomKeys * 2 > this.size + 64) this.rebuildBloom();
+    if (++this.staleBloomKeys * 2 > this.size + 64) this.rebuildBloom();
   }
 
   forEachSlot(visit: (slot: number) => void): void {
-    for (let i = 0; i < this.capacity; i++) if (this.slots[i] !== 0) visit(i);
+    for (let i = 0; i < this.capacity; i++) if (this.fingerprints[i] !== 0) visit(i);
   }
 
-  /** Every byte the table holds (slots, arena, Bloom filter). */
+  /** Every byte the table holds (fingerprints, slots, arena, Bloom filter). */
   byteLength(): number {
-    return this.slots.byteLength + this.words.byteLength + this.bloom.byteLength();
+    return (
+      this.fingerprints.byteLength + this.slots.byteLength + this.words.byteLength + this.bloom.byteLength()
+    );
   }
 
   /** The arena trimmed to its used words, for the serializer. */
@@ -185,6 +206,25 @@ export class StringTable {
     return true;
   }
 
+  private recordEqualsJoined(
+    record: number,
+    head: string,
+    headStart: number,
+    headEnd: number,
+    tail: string,
+    tailStart: number,
+    tailEnd: number,
+  ): boolean {
+    const bytes = this.bytes;
+    let at = (record + HEADER_WORDS) << 2;
+    if ((bytes[at]! | (bytes[at + 1]! << 8)) !== headEnd - headStart + tailEnd - tailStart) return false;
+    at += 2 - headStart;
+    for (let j = headStart; j < headEnd; j++) if (bytes[at + j] !== head.charCodeAt(j)) return false;
+    at += headEnd - tailStart;
+    for (let j = tailStart; j < tailEnd; j++) if (bytes[at + j] !== tail.charCodeAt(j)) return false;
+    return true;
+  }
+
   private recordKey(record: number): string {
     const at = ((record + HEADER_WORDS) << 2) + 2;
     let key = '';
@@ -196,6 +236,12 @@ export class StringTable {
   private recordHash(record: number): number {
     const at = ((record + HEADER_WORDS) << 2) + 2;
     return this.hashBytes(this.bytes, at, at + this.recordLength(record));
+  }
+
+  private freeSlotFor(hash: number): number {
+    let i = homeSlot(hash, this.capacity);
+    while (this.fingerprints[i] !== 0) if (++i === this.capacity) i = 0;
+    return i;
   }
 
   private appendRecord(key: string): number {
@@ -224,11 +270,11 @@ export class StringTable {
   /** Copies live records into a fresh arena, in slot order, and points the slots at the copies. */
   private compact(): void {
     const live = this.used - this.garbage;
-    const words = new Int32Array(Math.max(FIRST_RECORD, Math.ceil(live * 1.25)));
+    const words = new Int32Array(Math.max(FIRST_RECORD + 16, Math.ceil(live * 1.25)));
     let used = FIRST_RECORD;
     for (let i = 0; i < this.capacity; i++) {
+      if (this.fingerprints[i] === 0) continue;
       const record = this.slots[i]!;
-      if (record === 0) continue;
       const size = recordWords(this.recordLength(record));
       words.set(this.words.subarray(record, record + size), used);
       this.slots[i] = used;
@@ -240,39 +286,48 @@ export class StringTable {
     this.garbage = 0;
   }
 
+  /** Backward-shift deletion over a cyclic table: an entry moves into the hole unless its home lies in
+   *  (hole, entry]. */
   private shiftBack(hole: number): void {
+    const fingerprints = this.fingerprints;
     const slots = this.slots;
-    const mask = this.mask;
+    const capacity = this.capacity;
     let j = hole;
     for (;;) {
-      j = (j + 1) & mask;
-      const record = slots[j]!;
-      if (record === 0) break;
-      const home = this.recordHash(record) & mask;
+      if (++j === capacity) j = 0;
+      if (fingerprints[j] === 0) break;
+      const home = homeSlot(this.recordHash(slots[j]!), capacity);
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (stays) continue;
-      slots[hole] = record;
+      fingerprints[hole] = fingerprints[j]!;
+      slots[hole] = slots[j]!;
       hole = j;
     }
+    fingerprints[hole] = 0;
     slots[hole] = 0;
   }
 
   private resize(capacity: number): void {
-    const old = this.slots;
+    const oldFingerprints = this.fingerprints;
+    const oldSlots = this.slots;
     this.capacity = capacity;
-    this.mask = capacity - 1;
+    this.fingerprints = new Uint8Array(capacity);
     this.slots = new Int32Array(capacity);
-    for (const record of old) {
-      if (record === 0) continue;
-      let i = this.recordHash(record) & this.mask;
-      while (this.slots[i] !== 0) i = (i + 1) & this.mask;
-      this.slots[i] = record;
+    for (let i = 0; i < oldSlots.length; i++) {
+      if (oldFingerprints[i] === 0) continue;
+      const record = oldSlots[i]!;
+      const hash = this.recordHash(record);
+      const slot = this.freeSlotFor(hash);
+      this.fingerprints[slot] = fingerprint(hash);
+      this.slots[slot] = record;
     }
   }
 
   private rebuildBloom(): void {
     this.bloom = Bloom.forKeys(this.size);
-    for (const record of this.slots) if (record !== 0) this.bloom.add(this.recordHash(record));
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.fingerprints[i] !== 0) this.bloom.add(this.recordHash(this.slots[i]!));
+    }
     this.staleBloomKeys = 0;
   }
 }
@@ -280,4 +335,8 @@ export class StringTable {
 /** Arena words a record of a `length`-byte key takes. */
 export function recordWords(length: number): number {
   return HEADER_WORDS + ((2 + length + 3) >>> 2);
+}
+
+function capacityFor(count: number, load: number): number {
+  return Math.max(MIN_CAPACITY, Math.ceil(count / load));
 }

@@ -2,19 +2,22 @@ import { u32Hash } from './hash';
 
 /** Marks an empty slot. The key 0xFFFFFFFF itself lives in the extra slot at index `capacity`. */
 const EMPTY = -1;
-const STRIDE = 3;
 const MIN_CAPACITY = 16;
 const MAX_LOAD = 0.7;
 const MIN_LOAD = 0.15;
 
 /**
- * Open addressing from a uint32 key to two int32 values, in one Int32Array of [key, value0, value1] triples so a
- * probe and its values share a cache line. Linear probing with Fibonacci hashing (the high bits of key * 2^32/phi);
- * deletion shifts the following run back, so there are no tombstones and a miss stops at the first empty slot.
+ * Open addressing from a uint32 key to two int32 values. The keys have an Int32Array of their own, so a probe
+ * walks 4-byte slots (a miss touches one cache line of a compact array); the values sit in a second array, read
+ * only on a hit. Linear probing with Fibonacci hashing (the high bits of key * 2^32/phi, so consecutive addresses
+ * land far apart); deletion shifts the following run back, so there are no tombstones and a miss stops at the
+ * first empty slot. Capacities are powers of two.
  */
 export class U32Table {
-  /** (capacity + 1) triples; exposed read-only for the hot lookup loops and the serializer. */
-  data: Int32Array;
+  /** capacity + 1 keys; exposed read-only for the hot lookup loops and the serializer. */
+  keys: Int32Array;
+  /** Two values per slot: values[2 * slot], values[2 * slot + 1]. */
+  values: Int32Array;
   capacity: number;
   mask: number;
   shift: number;
@@ -25,7 +28,8 @@ export class U32Table {
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.shift = 32 - Math.log2(capacity);
-    this.data = new Int32Array((capacity + 1) * STRIDE).fill(EMPTY);
+    this.keys = new Int32Array(capacity + 1).fill(EMPTY);
+    this.values = new Int32Array((capacity + 1) * 2);
   }
 
   /** A table sized so `count` keys fit without growing. */
@@ -33,9 +37,13 @@ export class U32Table {
     return new U32Table(capacityFor(count));
   }
 
-  static fromParts(data: Int32Array, size: number, hasEmptyKey: boolean): U32Table {
-    const table = new U32Table(data.length / STRIDE - 1);
-    table.data = data;
+  static fromParts(keys: Int32Array, values: Int32Array, size: number, hasEmptyKey: boolean): U32Table {
+    const table = new U32Table(MIN_CAPACITY);
+    table.capacity = keys.length - 1;
+    table.mask = table.capacity - 1;
+    table.shift = 32 - Math.log2(table.capacity);
+    table.keys = keys;
+    table.values = values;
     table.size = size;
     table.hasEmptyKey = hasEmptyKey;
     return table;
@@ -45,11 +53,11 @@ export class U32Table {
   find(key: number): number {
     key |= 0;
     if (key === EMPTY) return this.hasEmptyKey ? this.capacity : -1;
-    const data = this.data;
+    const keys = this.keys;
     const mask = this.mask;
     let i = u32Hash(key) >>> this.shift;
     for (;;) {
-      const k = data[i * STRIDE]!;
+      const k = keys[i]!;
       if (k === key) return i;
       if (k === EMPTY) return -1;
       i = (i + 1) & mask;
@@ -71,27 +79,27 @@ export class U32Table {
     if (found >= 0) return found;
     if (this.size + 1 > this.capacity * MAX_LOAD) this.resize(this.capacity * 2);
     const slot = this.freeSlotFor(key);
-    this.data[slot * STRIDE] = key;
+    this.keys[slot] = key;
     this.setValues(slot, 0, 0);
     this.size++;
     return slot;
   }
 
   keyAt(slot: number): number {
-    return slot === this.capacity ? EMPTY : this.data[slot * STRIDE]!;
+    return slot === this.capacity ? EMPTY : this.keys[slot]!;
   }
 
   value0(slot: number): number {
-    return this.data[slot * STRIDE + 1]!;
+    return this.values[slot * 2]!;
   }
 
   value1(slot: number): number {
-    return this.data[slot * STRIDE + 2]!;
+    return this.values[slot * 2 + 1]!;
   }
 
   setValues(slot: number, value0: number, value1: number): void {
-    this.data[slot * STRIDE + 1] = value0;
-    this.data[slot * STRIDE + 2] = value1;
+    this.values[slot * 2] = value0;
+    this.values[slot * 2 + 1] = value1;
   }
 
   /** Removes the key in `slot`; slots after it may move, so slot numbers held by the caller become stale. */
@@ -107,60 +115,62 @@ export class U32Table {
 
   /** Calls `visit` with every occupied slot. */
   forEachSlot(visit: (slot: number) => void): void {
-    const data = this.data;
-    for (let i = 0; i < this.capacity; i++) if (data[i * STRIDE] !== EMPTY) visit(i);
+    const keys = this.keys;
+    for (let i = 0; i < this.capacity; i++) if (keys[i] !== EMPTY) visit(i);
     if (this.hasEmptyKey) visit(this.capacity);
   }
 
   byteLength(): number {
-    return this.data.byteLength;
+    return this.keys.byteLength + this.values.byteLength;
   }
 
   private freeSlotFor(key: number): number {
-    const data = this.data;
+    const keys = this.keys;
     let i = u32Hash(key) >>> this.shift;
-    while (data[i * STRIDE] !== EMPTY) i = (i + 1) & this.mask;
+    while (keys[i] !== EMPTY) i = (i + 1) & this.mask;
     return i;
   }
 
   /** Backward-shift deletion: moves each following entry whose home is not in (hole, entry] into the hole. */
   private shiftBack(hole: number): void {
-    const data = this.data;
+    const keys = this.keys;
+    const values = this.values;
     const mask = this.mask;
     let j = hole;
     for (;;) {
       j = (j + 1) & mask;
-      const key = data[j * STRIDE]!;
+      const key = keys[j]!;
       if (key === EMPTY) break;
       const home = u32Hash(key) >>> this.shift;
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (stays) continue;
-      data[hole * STRIDE] = key;
-      data[hole * STRIDE + 1] = data[j * STRIDE + 1]!;
-      data[hole * STRIDE + 2] = data[j * STRIDE + 2]!;
+      keys[hole] = key;
+      values[hole * 2] = values[j * 2]!;
+      values[hole * 2 + 1] = values[j * 2 + 1]!;
       hole = j;
     }
-    data[hole * STRIDE] = EMPTY;
+    keys[hole] = EMPTY;
   }
 
   private resize(capacity: number): void {
-    const old = this.data;
+    const oldKeys = this.keys;
+    const oldValues = this.values;
     const oldCapacity = this.capacity;
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.shift = 32 - Math.log2(capacity);
-    this.data = new Int32Array((capacity + 1) * STRIDE).fill(EMPTY);
+    this.keys = new Int32Array(capacity + 1).fill(EMPTY);
+    this.values = new Int32Array((capacity + 1) * 2);
     for (let i = 0; i < oldCapacity; i++) {
-      const key = old[i * STRIDE]!;
+      const key = oldKeys[i]!;
       if (key === EMPTY) continue;
       const slot = this.freeSlotFor(key);
-      this.data[slot * STRIDE] = key;
-      this.data[slot * STRIDE + 1] = old[i * STRIDE + 1]!;
-      this.data[slot * STRIDE + 2] = old[i * STRIDE + 2]!;
+      this.keys[slot] = key;
+      this.values[slot * 2] = oldValues[i * 2]!;
+      this.values[slot * 2 + 1] = oldValues[i * 2 + 1]!;
     }
-    const spare = oldCapacity * STRIDE;
-    this.data[capacity * STRIDE + 1] = old[spare + 1]!;
-    this.data[capacity * STRIDE + 2] = old[spare + 2]!;
+    this.values[capacity * 2] = oldValues[oldCapacity * 2]!;
+    this.values[capacity * 2 + 1] = oldValues[oldCapacity * 2 + 1]!;
   }
 }
 

@@ -1,4 +1,4 @@
-import { combineUrlHash, HASH_SEED, hashStep, urlHashOfBytes, urlHashOfString } from './hash';
+import { HASH_SEED, hashStep, urlHashOfBytes, urlHashOfString } from './hash';
 import type { HitBuffer, HitKind } from './hit-buffer';
 import { StringTable } from './string-table';
 
@@ -55,26 +55,30 @@ export class UrlIndex {
     hits: HitBuffer,
     kind: HitKind,
   ): number {
+    const table = this.table;
+    if (table.size === 0) return 0;
     const hostCount = this.hostSuffixes(text, hostStart, hostEnd, hostIsIpv4);
     const pathCount = this.pathVariants(text, pathStart, end);
-    const table = this.table;
-    const bloom = table.bloom;
+    const bloomWords = table.bloom.words;
+    const bloomLength = bloomWords.length;
     const first = hits.count;
     for (let h = 0; h < hostCount; h++) {
-      const host = this.hostStates[h]!;
+      const hostState = Math.imul(this.hostStates[h]!, 0x9e3779b1);
       const suffixStart = this.hostStarts[h]!;
       for (let p = 0; p < pathCount; p++) {
-        const hash = combineUrlHash(host, this.pathStates[p]!);
-        if (!bloom.mayContain(hash)) continue;
-        const slot = table.findJoined(
-          hash,
-          text,
-          suffixStart,
-          hostEnd,
-          text,
-          pathStart,
-          pathStart + this.pathLengths[p]!,
-        );
+        // combineUrlHash and the Bloom test, inline: most expressions stop here.
+        const state = hostState ^ this.pathStates[p]!;
+        let hash = state ^ (state >>> 16);
+        hash = Math.imul(hash, 0x85ebca6b);
+        hash ^= hash >>> 13;
+        hash = Math.imul(hash, 0xc2b2ae35);
+        hash ^= hash >>> 16;
+        const mixed = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
+        const spread = Math.imul(mixed, 0x9e3779b1);
+        const bits = (1 << (spread & 31)) | (1 << ((spread >>> 5) & 31)) | (1 << ((spread >>> 10) & 31));
+        if ((bloomWords[(((mixed >>> 8) * bloomLength) / 16777216) | 0]! & bits) !== bits) continue;
+        const pathEnd = pathStart + this.pathLengths[p]!;
+        const slot = table.findJoined(hash, text, suffixStart, hostEnd, text, pathStart, pathEnd);
         if (slot >= 0) hits.push(kind, slot);
       }
     }

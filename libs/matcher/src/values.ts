@@ -26,7 +26,8 @@ export function networkValue(value: string, maxPrefix: number): Network {
 
 export function parseNetwork(value: string, maxPrefix: number): Network | null {
   const slash = value.indexOf('/');
-  if (slash < 0) return null;
+  // Cheap shape test first: URL values ("host/path") reach here too.
+  if (slash < 7 || slash < value.length - 3 || slash === value.length - 1) return null;
   const address = parseIpv4(value.slice(0, slash));
   const digits = value.slice(slash + 1);
   if (address === null || !/^(?:0|[1-9]\d?)$/.test(digits)) return null;
@@ -40,9 +41,17 @@ export function formatNetwork(network: number, prefix: number): string {
   return `${formatIpv4(network >>> 0)}/${prefix}`;
 }
 
-/** Lowercase printable ASCII without '/', and not an IPv4 address (which would be an ipv4 entry). */
+/** Lowercase printable ASCII of two labels or more, without '/', and not an IPv4 address (an ipv4 entry). */
 export function domainValue(value: string): string {
-  if (!isKeyText(value, false) || value.length > 253 || value.includes('/') || parseIpv4(value) !== null) {
+  const dot = value.indexOf('.');
+  const labelsOk = dot > 0 && dot < value.length - 1 && !value.endsWith('.');
+  if (
+    !labelsOk ||
+    !isKeyText(value, false) ||
+    value.length > 253 ||
+    value.includes('/') ||
+    parseIpv4(value) !== null
+  ) {
     throw new MatcherInputError(`not a normalized domain: ${JSON.stringify(value)}`);
   }
   return value;
@@ -51,7 +60,7 @@ export function domainValue(value: string): string {
 /** A canonical URL without scheme: printable ASCII `host/path...` with a lowercase host. */
 export function urlValue(value: string): string {
   const slash = value.indexOf('/');
-  if (slash < 1 || !isKeyText(value.slice(0, slash), false) || !isKeyText(value, true)) {
+  if (slash < 1 || !isKeyText(value, true) || hasUpperCase(value, 0, slash)) {
     throw new MatcherInputError(`not a normalized URL (host/path, no scheme): ${JSON.stringify(value)}`);
   }
   return value;
@@ -62,6 +71,14 @@ export function hostValue(value: string): string {
   if (!isKeyText(value, false))
     throw new MatcherInputError(`not a normalized host: ${JSON.stringify(value)}`);
   return value;
+}
+
+function hasUpperCase(value: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0x41 && code <= 0x5a) return true;
+  }
+  return false;
 }
 
 /** Non-empty printable ASCII that fits a table key; uppercase letters only when allowed. */
