@@ -18,6 +18,27 @@ export class RedisConnection implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.client.quit();
+    await closeRedis(this.client);
   }
+}
+
+const QUIT_TIMEOUT_MS = 2000;
+
+/**
+ * Closes a connection politely when Redis answers (QUIT lets pending replies arrive), and at
+ * once when it does not: QUIT on a connection that is reconnecting would wait forever and
+ * hold up the process's shutdown.
+ */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), QUIT_TIMEOUT_MS);
+  });
+  const outcome = await Promise.race([client.quit().catch(() => 'failed' as const), timeout]);
+  clearTimeout(timer);
+  if (outcome !== 'OK') client.disconnect();
 }

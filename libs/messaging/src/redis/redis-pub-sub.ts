@@ -1,6 +1,7 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { PubSub, type MessageHandler, type Unsubscribe } from '../pub-sub';
+import { closeRedis } from './redis-connection';
 
 interface ChannelSubscription {
   readonly handlers: Set<MessageHandler>;
@@ -58,7 +59,7 @@ export class RedisPubSub extends PubSub implements OnModuleDestroy {
 
   async close(): Promise<void> {
     this.channels.clear();
-    await this.subscriber.quit();
+    await closeRedis(this.subscriber);
   }
 
   onModuleDestroy(): Promise<void> {
