@@ -1,0 +1,363 @@
+import {
+  Matcher,
+  MatcherInputError,
+  type ExclusionEntry as MatcherExclusion,
+  type IocEntry,
+  type IocSource,
+  type MatcherDelta,
+} from '@threatline/matcher';
+import { DEFAULT_SETTINGS, type AgentSettings } from './settings';
+import {
+  parseEntry,
+  streamShape,
+  type ExclusionEntry,
+  type IndicatorEntry,
+  type SettingsEntry,
+  type StreamEntry,
+} from './stream-entry';
+import { StreamState } from './stream-state';
+
+export interface SnapshotFrame {
+  stream: string;
+  epoch: number;
+  seq: number;
+  checksum: string;
+  entries: readonly unknown[];
+}
+
+export interface StreamDelta {
+  seq: number;
+  op: 'upsert' | 'remove';
+  key: string;
+  entry?: unknown;
+}
+
+export interface DeltasFrame {
+  stream: string;
+  epoch: number;
+  fromSeq: number;
+  toSeq: number;
+  checksum: string;
+  deltas: readonly StreamDelta[];
+}
+
+/** What an applied change touched, so the derived views (nftables, RPZ) redo only what they must. */
+export interface StateChanges {
+  addresses: boolean;
+  domains: boolean;
+  exclusions: boolean;
+  settings: boolean;
+}
+
+export type ApplyOutcome =
+  | { status: 'applied'; changes: StateChanges }
+  /** Everything in the frame was applied before (a resent frame after a reconnect). */
+  | { status: 'already-applied' }
+  /** The frame is for a stream this agent does not hold (any more). */
+  | { status: 'ignored' }
+  /** Nothing was applied; the stream needs a snapshot. */
+  | { status: 'resync'; reason: string };
+
+/** A change of at least this many keys, and at least half the matcher's size, rebuilds the matcher in one pass
+ *  (tables sized once) instead of applying deltas one by one. */
+const REBUILD_MIN = 20_000;
+
+/**
+ * Everything the agent holds: its streams (entries, positions, checksums) and what derives from them, the compiled
+ * matcher and the settings. A frame is applied completely or not at all; the matcher always reflects the streams.
+ *
+ * The matcher keeps one entry per (source, value) while two MDR streams (tenant and group) may both carry a value;
+ * the effective entry is the non-dry-run one if any, then the one with the greatest audit ID (audit IDs start with
+ * their UTC date, so that is the latest feed), then the first stream id: the same choice however the frames
+ * arrived.
+ */
+export class AgentState {
+  private readonly streamMap = new Map<string, StreamState>();
+  /** Streams changed since the last save. */
+  readonly dirty = new Set<string>();
+
+  constructor(
+    public matcher: Matcher,
+    streams: Iterable<StreamState> = [],
+  ) {
+    for (const stream of streams) this.streamMap.set(stream.id, stream);
+  }
+
+  static empty(): AgentState {
+    return new AgentState(Matcher.empty());
+  }
+
+  /** The state of `streams` with a matcher built from them. */
+  static derive(streams: Iterable<StreamState>): AgentState {
+    const state = new AgentState(Matcher.empty(), streams);
+    state.matcher = state.buildMatcher();
+    return state;
+  }
+
+  get streams(): StreamState[] {
+    return [...this.streamMap.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  stream(id: string): StreamState | undefined {
+    return this.streamMap.get(id);
+  }
+
+  get settings(): AgentSettings {
+    for (const stream of this.streamMap.values()) {
+      if (stream.shape.kind !== 'settings') continue;
+      const entry = stream.entries.get('settings') as SettingsEntry | undefined;
+      if (entry !== undefined) return entry.settings;
+    }
+    return DEFAULT_SETTINGS;
+  }
+
+  /**
+   * Makes the held streams exactly `ids` (the service's `welcome` or `streams` message): new ones start empty at
+   * epoch 0 (so the service sends their snapshot), dropped ones leave the matcher. Unknown ids are ignored.
+   */
+  holdStreams(ids: readonly string[]): StateChanges {
+    const wanted = new Set(ids.filter((id) => streamShape(id) !== null));
+    const changes = noChanges();
+    for (const stream of [...this.streamMap.values()]) {
+      if (wanted.has(stream.id)) continue;
+      const removed = new Map<string, StreamEntry | null>();
+      for (const key of stream.entries.keys()) removed.set(key, null);
+      this.change(stream, removed, stream.epoch, stream.seq, changes);
+      this.streamMap.delete(stream.id);
+      this.dirty.add(stream.id);
+    }
+    for (const id of wanted) {
+      if (this.streamMap.has(id)) continue;
+      this.streamMap.set(id, StreamState.empty(id, streamShape(id)!));
+      this.dirty.add(id);
+    }
+    return changes;
+  }
+
+  applySnapshot(frame: SnapshotFrame): ApplyOutcome {
+    const stream = this.streamMap.get(frame.stream);
+    if (stream === undefined) return { status: 'ignored' };
+    const entries = new Map<string, StreamEntry>();
+    for (const raw of frame.entries) {
+      const entry = parseEntry(stream.shape, raw);
+      if (typeof entry === 'string')
+        return { status: 'resync', reason: `snapshot of ${frame.stream}: ${entry}` };
+      if (entries.has(entry.key)) {
+        return { status: 'resync', reason: `snapshot of ${frame.stream} holds ${entry.key} twice` };
+      }
+      entries.set(entry.key, entry);
+    }
+    const checksum = StreamState.checksumOf(stream.shape, entries.values()).toHex();
+    if (checksum !== frame.checksum) {
+      return {
+        status: 'resync',
+        reason: `snapshot of ${frame.stream} at seq ${frame.seq}: checksum ${checksum}, the service says ${frame.checksum}`,
+      };
+    }
+    const changed = new Map<string, StreamEntry | null>();
+    for (const key of stream.entries.keys()) if (!entries.has(key)) changed.set(key, null);
+    for (const [key, entry] of entries) changed.set(key, entry);
+    return this.applyChanges(stream, changed, frame.epoch, frame.seq, `snapshot of ${frame.stream}`);
+  }
+
+  applyDeltas(frame: DeltasFrame): ApplyOutcome {
+    const stream = this.streamMap.get(frame.stream);
+    if (stream === undefined) return { status: 'ignored' };
+    const where = `deltas ${frame.fromSeq}..${frame.toSeq} of ${frame.stream}`;
+    if (frame.epoch !== stream.epoch) {
+      return { status: 'resync', reason: `${where}: epoch ${frame.epoch}, held epoch ${stream.epoch}` };
+    }
+    if (frame.toSeq <= stream.seq) return { status: 'already-applied' };
+    if (frame.fromSeq > stream.seq + 1) {
+      return { status: 'resync', reason: `${where}: a gap after the held seq ${stream.seq}` };
+    }
+    const changed = new Map<string, StreamEntry | null>();
+    let expected = stream.seq + 1;
+    for (const delta of frame.deltas) {
+      if (delta.seq <= stream.seq) continue;
+      if (delta.seq !== expected) {
+        return { status: 'resync', reason: `${where}: seq ${delta.seq} where ${expected} was due` };
+      }
+      expected++;
+      if (delta.op === 'remove') {
+        changed.set(delta.key, null);
+        continue;
+      }
+      const entry = parseEntry(stream.shape, delta.entry);
+      if (typeof entry === 'string')
+        return { status: 'resync', reason: `${where}: seq ${delta.seq}: ${entry}` };
+      if (entry.key !== delta.key) {
+        return {
+          status: 'resync',
+          reason: `${where}: seq ${delta.seq} upserts ${delta.key} with entry ${entry.key}`,
+        };
+      }
+      changed.set(delta.key, entry);
+    }
+    if (expected !== frame.toSeq + 1) {
+      return { status: 'resync', reason: `${where}: the deltas end at seq ${expected - 1}` };
+    }
+    const checksum = stream.checksumWith(changed);
+    if (checksum !== frame.checksum) {
+      return {
+        status: 'resync',
+        reason: `${where}: checksum ${checksum} after applying, the service says ${frame.checksum}`,
+      };
+    }
+    return this.applyChanges(stream, changed, frame.epoch, frame.toSeq, where);
+  }
+
+  /** Every IoC entry in effect, as the matcher holds them. */
+  effectiveEntries(): IocEntry[] {
+    const out: IocEntry[] = [];
+    for (const source of ['MDR', 'XOPS'] as const) {
+      const streams = this.indicatorStreams(source);
+      const seen = new Set<string>();
+      for (const stream of streams) {
+        for (const key of stream.entries.keys()) {
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const entry = this.effectiveIndicator(streams, source, key);
+          if (entry !== null) out.push(entry);
+        }
+      }
+    }
+    return out;
+  }
+
+  exclusionEntries(): MatcherExclusion[] {
+    const byKey = new Map<string, MatcherExclusion>();
+    for (const stream of this.streamMap.values()) {
+      if (stream.shape.kind !== 'exclusions') continue;
+      for (const [key, entry] of stream.entries) {
+        const exclusion = entry as ExclusionEntry;
+        if (!byKey.has(key)) byKey.set(key, { type: exclusion.type, value: exclusion.value });
+      }
+    }
+    return [...byKey.values()];
+  }
+
+  private applyChanges(
+    stream: StreamState,
+    changed: Map<string, StreamEntry | null>,
+    epoch: number,
+    seq: number,
+    where: string,
+  ): ApplyOutcome {
+    const changes = noChanges();
+    try {
+      this.change(stream, changed, epoch, seq, changes);
+    } catch (error) {
+      if (error instanceof MatcherInputError)
+        return { status: 'resync', reason: `${where}: ${error.message}` };
+      throw error;
+    }
+    this.dirty.add(stream.id);
+    return { status: 'applied', changes };
+  }
+
+  /** Commits `changed` to the stream and brings the matcher along; on a matcher error the stream is restored. */
+  private change(
+    stream: StreamState,
+    changed: Map<string, StreamEntry | null>,
+    epoch: number,
+    seq: number,
+    changes: StateChanges,
+  ): void {
+    const previous = new Map<string, StreamEntry | null>();
+    for (const key of changed.keys()) previous.set(key, stream.entries.get(key) ?? null);
+    const previousPosition = { epoch: stream.epoch, seq: stream.seq };
+    stream.commit(changed, epoch, seq);
+    try {
+      this.follow(stream, changed, previous, changes);
+    } catch (error) {
+      stream.commit(previous, previousPosition.epoch, previousPosition.seq);
+      throw error;
+    }
+  }
+
+  private follow(
+    stream: StreamState,
+    changed: Map<string, StreamEntry | null>,
+    previous: Map<string, StreamEntry | null>,
+    changes: StateChanges,
+  ): void {
+    const kind = stream.shape.kind;
+    if (kind === 'settings') {
+      changes.settings = true;
+      return;
+    }
+    for (const key of changed.keys()) {
+      const entry = (changed.get(key) ?? previous.get(key)) as IndicatorEntry | ExclusionEntry | null;
+      if (entry === null) continue;
+      if (kind === 'exclusions') changes.exclusions = true;
+      else if (entry.type === 'domain') changes.domains = true;
+      else if (entry.type === 'ipv4' || entry.type === 'cidr') changes.addresses = true;
+    }
+    const stats = this.matcher.stats();
+    const size = stats.ipv4 + stats.cidr + stats.domain + stats.url + stats.exclusions;
+    if (changed.size >= REBUILD_MIN && changed.size * 2 >= size) {
+      this.matcher = this.buildMatcher();
+      return;
+    }
+    const source = stream.shape.source ?? 'MDR';
+    const streams = kind === 'indicators' ? this.indicatorStreams(source) : [];
+    const deltas: MatcherDelta[] = [];
+    for (const key of changed.keys()) {
+      const entry = (changed.get(key) ?? previous.get(key)) as IndicatorEntry | ExclusionEntry | null;
+      if (entry === null) continue;
+      if (kind === 'exclusions') {
+        const exclusion = { type: (entry as ExclusionEntry).type, value: entry.value };
+        deltas.push({ op: this.excluded(key) ? 'addExclusion' : 'removeExclusion', exclusion });
+      } else {
+        const effective = this.effectiveIndicator(streams, source, key);
+        deltas.push(
+          effective === null ? { op: 'remove', source, value: entry.value } : { op: 'add', entry: effective },
+        );
+      }
+    }
+    this.matcher.apply(deltas);
+  }
+
+  private buildMatcher(): Matcher {
+    return Matcher.build(this.effectiveEntries(), this.exclusionEntries());
+  }
+
+  private indicatorStreams(source: IocSource): StreamState[] {
+    return this.streams.filter(
+      (stream) => stream.shape.kind === 'indicators' && stream.shape.source === source,
+    );
+  }
+
+  private effectiveIndicator(
+    streams: readonly StreamState[],
+    source: IocSource,
+    key: string,
+  ): IocEntry | null {
+    let best: IndicatorEntry | null = null;
+    for (const stream of streams) {
+      const entry = stream.entries.get(key) as IndicatorEntry | undefined;
+      if (entry === undefined) continue;
+      if (best === null || better(entry, best)) best = entry;
+    }
+    if (best === null) return null;
+    return { value: best.value, type: best.type, source, auditId: best.auditId, dryRun: best.dryRun };
+  }
+
+  private excluded(key: string): boolean {
+    for (const stream of this.streamMap.values()) {
+      if (stream.shape.kind === 'exclusions' && stream.entries.has(key)) return true;
+    }
+    return false;
+  }
+}
+
+/** Streams are visited in id order, so a tie keeps the first stream's entry. */
+function better(candidate: IndicatorEntry, best: IndicatorEntry): boolean {
+  if (candidate.dryRun !== best.dryRun) return !candidate.dryRun;
+  return candidate.auditId > best.auditId;
+}
+
+function noChanges(): StateChanges {
+  return { addresses: false, domains: false, exclusions: false, settings: false };
+}

@@ -1,0 +1,84 @@
+import { EXCLUSION_TYPES, IOC_TYPES } from '@threatline/ioc';
+import { exclusionChecksumItem, iocChecksumItem, type IocSource } from '@threatline/matcher';
+import {
+  canonicalSettings,
+  parseStreamId,
+  SETTINGS_KEY,
+  type ExclusionEntry,
+  type IndicatorEntry,
+  type SettingsEntry,
+  type StreamEntry,
+  type StreamKind,
+} from '@threatline/protocol';
+import { isRecord, parseSettings } from './settings';
+
+export type { ExclusionEntry, IndicatorEntry, SettingsEntry, StreamEntry, StreamKind };
+
+/** What a stream holds (from its id), so its entries need not carry it. */
+export interface StreamShape {
+  kind: StreamKind;
+  /** Set for indicator streams. */
+  source?: IocSource;
+}
+
+/** The shape of a stream id, or null for an id this agent does not know. */
+export function streamShape(id: string): StreamShape | null {
+  const parsed = parseStreamId(id);
+  if (parsed === null) return null;
+  return parsed.kind === 'indicators' ? { kind: 'indicators', source: parsed.source } : { kind: parsed.kind };
+}
+
+/** The entry's item in its stream's StateChecksum: @threatline/protocol's checksumItemOf, without re-parsing the
+ *  stream id for every entry (a spec holds the two equal). */
+export function checksumItem(shape: StreamShape, entry: StreamEntry): string {
+  switch (shape.kind) {
+    case 'indicators': {
+      const e = entry as IndicatorEntry;
+      return iocChecksumItem({
+        source: shape.source!,
+        type: e.type,
+        value: e.value,
+        auditId: e.auditId,
+        dryRun: e.dryRun,
+      });
+    }
+    case 'exclusions': {
+      const e = entry as ExclusionEntry;
+      return exclusionChecksumItem({ type: e.type, value: e.value });
+    }
+    case 'settings':
+      return JSON.stringify(canonicalSettings((entry as SettingsEntry).settings));
+  }
+}
+
+/**
+ * The entry in `raw` for a stream of this shape, or a message naming what is wrong: a hand-written check of the
+ * protocol's entry schemas, fast enough for a million saved entries. Values are checked for their normalized form
+ * by the matcher when applied.
+ */
+export function parseEntry(shape: StreamShape, raw: unknown): StreamEntry | string {
+  if (!isRecord(raw)) return 'an entry must be an object';
+  const { key, type, value } = raw;
+  if (typeof key !== 'string' || key.length === 0) return 'entry.key must be a non-empty string';
+  switch (shape.kind) {
+    case 'indicators': {
+      if (!IOC_TYPES.includes(type as IndicatorEntry['type'])) return `entry ${key}: unknown indicator type`;
+      if (typeof value !== 'string' || value.length === 0) return `entry ${key}: value missing`;
+      if (key !== `${type as string}:${value}`) return `entry ${key}: key must be "<type>:<value>"`;
+      if (typeof raw.auditId !== 'string' || raw.auditId.length === 0) return `entry ${key}: auditId missing`;
+      if (typeof raw.dryRun !== 'boolean') return `entry ${key}: dryRun must be a boolean`;
+      return { key, type: type as IndicatorEntry['type'], value, auditId: raw.auditId, dryRun: raw.dryRun };
+    }
+    case 'exclusions':
+      if (!EXCLUSION_TYPES.includes(type as ExclusionEntry['type']))
+        return `entry ${key}: unknown exclusion type`;
+      if (typeof value !== 'string' || value.length === 0) return `entry ${key}: value missing`;
+      if (key !== `${type as string}:${value}`) return `entry ${key}: key must be "<TYPE>:<value>"`;
+      return { key, type: type as ExclusionEntry['type'], value };
+    case 'settings': {
+      if (key !== SETTINGS_KEY) return `a settings stream holds only the key "settings", not ${key}`;
+      const settings = parseSettings(raw.settings);
+      return typeof settings === 'string' ? settings : { key: SETTINGS_KEY, settings };
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { parseEntry, type StreamEntry, type StreamShape } from '../model/stream-entry';
+import type { IndicatorEntry, ExclusionEntry, SettingsEntry } from '../model/stream-entry';
+
+/**
+ * One stream's entries on disk: one JSON array per line, the compact form of an entry of the stream's kind
+ * (indicators `[key, type, value, auditId, 0|1]`, exclusions `[key, type, value]`, settings `[key, settings]`).
+ * Integrity is the manifest's business (it records each file's CRC); this codec only checks the structure.
+ */
+export function encodeStreamEntries(shape: StreamShape, entries: Iterable<StreamEntry>): string {
+  const lines: string[] = [];
+  for (const entry of entries) lines.push(JSON.stringify(compact(shape, entry)));
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}
+
+/** The entries of a stream file, or a message naming the first bad line. */
+export function decodeStreamEntries(shape: StreamShape, text: string): Map<string, StreamEntry> | string {
+  const entries = new Map<string, StreamEntry>();
+  let start = 0;
+  let line = 1;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) return `line ${line} is not terminated`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text.slice(start, end));
+    } catch {
+      return `line ${line} is not JSON`;
+    }
+    const entry = Array.isArray(parsed) ? parseEntry(shape, expand(shape, parsed)) : 'not an array';
+    if (typeof entry === 'string') return `line ${line}: ${entry}`;
+    if (entries.has(entry.key)) return `line ${line}: ${entry.key} appears twice`;
+    entries.set(entry.key, entry);
+    end++;
+    start = end;
+    line++;
+  }
+  return entries;
+}
+
+function compact(shape: StreamShape, entry: StreamEntry): unknown[] {
+  switch (shape.kind) {
+    case 'indicators': {
+      const e = entry as IndicatorEntry;
+      return [e.key, e.type, e.value, e.auditId, e.dryRun ? 1 : 0];
+    }
+    case 'exclusions': {
+      const e = entry as ExclusionEntry;
+      return [e.key, e.type, e.value];
+    }
+    case 'settings':
+      return [entry.key, (entry as SettingsEntry).settings];
+  }
+}
+
+function expand(shape: StreamShape, fields: unknown[]): unknown {
+  switch (shape.kind) {
+    case 'indicators': {
+      const [key, type, value, auditId, dryRun] = fields;
+      return { key, type, value, auditId, dryRun: dryRun === 1 ? true : dryRun === 0 ? false : dryRun };
+    }
+    case 'exclusions': {
+      const [key, type, value] = fields;
+      return { key, type, value };
+    }
+    case 'settings': {
+      const [key, settings] = fields;
+      return { key, settings };
+    }
+  }
+}
