@@ -1,0 +1,173 @@
+import { Injectable } from '@nestjs/common';
+import { FeedSource, FeedStatus, Prisma, PrismaService, runTransaction } from '@threatline/db';
+import type { IocType } from '@threatline/ioc';
+
+export interface LockedFeed {
+  id: string;
+  auditId: string;
+  source: FeedSource;
+  status: FeedStatus;
+  dryRun: boolean;
+}
+
+export interface IndicatorKey {
+  type: IocType;
+  value: string;
+}
+
+/**
+ * What a stream should hold for one key, from every active contribution: `auditId` and `dryRun` of the winning
+ * feed, or null when no active feed holds the key on that stream any more.
+ */
+export interface EffectiveEntry extends IndicatorKey {
+  auditId: string | null;
+  dryRun: boolean | null;
+}
+
+/** The worker's view of feeds: state transitions under row locks, and the effective entries of a stream. */
+@Injectable()
+export class FeedPublicationRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Locks the feed's row for the transaction; null when it does not exist. */
+  async lockFeed(tx: Prisma.TransactionClient, feedId: string): Promise<LockedFeed | null> {
+    const [feed] = await tx.$queryRaw<
+      { id: string; audit_id: string; source: FeedSource; status: FeedStatus; dry_run: boolean }[]
+    >`SELECT id, audit_id, source, status, dry_run FROM feed WHERE id = ${feedId}::uuid FOR UPDATE`;
+    return feed
+      ? {
+          id: feed.id,
+          auditId: feed.audit_id,
+          source: feed.source,
+          status: feed.status,
+          dryRun: feed.dry_run,
+        }
+      : null;
+  }
+
+  targetsOf(
+    tx: Prisma.TransactionClient,
+    feedId: string,
+  ): Promise<{ tenantId: string; groupId: string | null }[]> {
+    return tx.feedTarget.findMany({ where: { feedId }, select: { tenantId: true, groupId: true } });
+  }
+
+  async publishedStreamIds(tx: Prisma.TransactionClient, feedId: string): Promise<string[]> {
+    const rows = await tx.feedStream.findMany({ where: { feedId }, select: { streamId: true } });
+    return rows.map((row) => row.streamId);
+  }
+
+  /**
+   * Marks the start of the feed's publication, once: `published_at` orders contributions ("the most recently
+   * published wins"), so it is taken from the clock after the feed's lock, not from the transaction start.
+   */
+  async startPublication(tx: Prisma.TransactionClient, feedId: string): Promise<void> {
+    await tx.$executeRaw`
+      UPDATE feed SET published_at = clock_timestamp() WHERE id = ${feedId}::uuid AND published_at IS NULL`;
+  }
+
+  /** Makes the feed a contributor to these streams (seq set once its deltas are written). */
+  async addFeedStreams(tx: Prisma.TransactionClient, feedId: string, streamIds: string[]): Promise<void> {
+    await tx.feedStream.createMany({
+      data: streamIds.map((streamId) => ({ feedId, streamId, seq: 0 })),
+      skipDuplicates: true,
+    });
+  }
+
+  async setFeedStreamSeq(
+    tx: Prisma.TransactionClient,
+    feedId: string,
+    streamId: string,
+    seq: number,
+  ): Promise<void> {
+    await tx.feedStream.update({ where: { feedId_streamId: { feedId, streamId } }, data: { seq } });
+  }
+
+  async setStatus(tx: Prisma.TransactionClient, feedId: string, status: FeedStatus): Promise<void> {
+    await tx.feed.update({ where: { id: feedId }, data: { status } });
+  }
+
+  /**
+   * The keys of `feedId` (all, or only `keys`) whose entry on `streamId` differs from what the active
+   * contributions say it should be, with what it should be. A contribution is active when its feed is PENDING
+   * (being published) or PUBLISHED and has joined the stream (feed_stream), and its indicator is neither removed
+   * nor expired. Among several, a blocking one beats a dry run (a dry run never weakens a blocking entry), then
+   * the most recently published feed wins. Call with the stream locked.
+   */
+  async divergentEntries(
+    tx: Prisma.TransactionClient,
+    streamId: string,
+    feedId: string,
+    keys?: IndicatorKey[],
+  ): Promise<EffectiveEntry[]> {
+    const keySource = keys
+      ? Prisma.sql`SELECT * FROM unnest(${keys.map((key) => key.type)}::"IndicatorType"[],
+                                        ${keys.map((key) => key.value)}::text[]) AS k(type, value)`
+      : Prisma.sql`SELECT type, value FROM feed_indicator WHERE feed_id = ${feedId}::uuid`;
+    // The entry key is @threatline/protocol's entryKey: "<type>:<value>".
+    const rows = await tx.$queryRaw<
+      { type: IocType; value: string; audit_id: string | null; dry_run: boolean | null }[]
+    >`
+      WITH k AS (${keySource}),
+      best AS (
+        SELECT DISTINCT ON (fi.type, fi.value) fi.type, fi.value, f.audit_id, f.dry_run
+        FROM k
+        JOIN feed_indicator fi ON fi.type = k.type AND fi.value = k.value
+        JOIN feed f ON f.id = fi.feed_id
+        JOIN feed_stream fs ON fs.feed_id = f.id AND fs.stream_id = ${streamId}
+        WHERE f.status IN ('PENDING', 'PUBLISHED')
+          AND fi.removed_at IS NULL
+          AND (fi.expires_at IS NULL OR fi.expires_at > now())
+        ORDER BY fi.type, fi.value, f.dry_run ASC, f.published_at DESC, f.id DESC
+      )
+      SELECT k.type::text AS type, k.value, best.audit_id, best.dry_run
+      FROM k
+      LEFT JOIN best ON best.type = k.type AND best.value = k.value
+      LEFT JOIN stream_entry se ON se.stream_id = ${streamId} AND se.key = k.type::text || ':' || k.value
+      WHERE (best.audit_id IS NULL AND se.key IS NOT NULL)
+         OR (best.audit_id IS NOT NULL AND (
+               se.key IS NULL
+               OR se.entry->>'auditId' IS DISTINCT FROM best.audit_id
+               OR (se.entry->'dryRun')::boolean IS DISTINCT FROM best.dry_run))`;
+    return rows.map((row) => ({
+      type: row.type,
+      value: row.value,
+      auditId: row.audit_id,
+      dryRun: row.dry_run,
+    }));
+  }
+
+  /**
+   * Feeds with indicators past their expiry not yet marked removed, oldest expiry first. PENDING feeds wait:
+   * their publication already leaves expired indicators out, and they are swept once published.
+   */
+  async feedsWithExpiredIndicators(take: number): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ feed_id: string }[]>`
+      SELECT fi.feed_id FROM feed_indicator fi JOIN feed f ON f.id = fi.feed_id
+      WHERE fi.removed_at IS NULL AND fi.expires_at <= now() AND f.status <> 'PENDING'
+      GROUP BY fi.feed_id ORDER BY min(fi.expires_at) LIMIT ${take}`;
+    return rows.map((row) => row.feed_id);
+  }
+
+  /** Marks the feed's expired indicators removed (at their expiry) and returns them. */
+  async removeExpired(tx: Prisma.TransactionClient, feedId: string): Promise<IndicatorKey[]> {
+    return tx.$queryRaw<IndicatorKey[]>`
+      UPDATE feed_indicator SET removed_at = expires_at
+      WHERE feed_id = ${feedId}::uuid AND removed_at IS NULL AND expires_at <= now()
+      RETURNING type::text AS type, value`;
+  }
+
+  /** The distinct indicators of a feed: sizes its publication batches. */
+  countIndicators(feedId: string): Promise<number> {
+    return this.prisma.feedIndicator.count({ where: { feedId } });
+  }
+
+  transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+    // Read committed with explicit locks (the feed row, then its streams in id order): after a lock is granted,
+    // each statement sees what the previous holder committed, so contributions are computed on fresh data.
+    return runTransaction(this.prisma, work, {
+      isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted,
+      timeoutMs: 120_000,
+    });
+  }
+}

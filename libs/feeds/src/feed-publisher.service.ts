@@ -1,0 +1,150 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { FeedStatus, Prisma } from '@threatline/db';
+import { entryKey, indicatorEntry, type StreamId } from '@threatline/protocol';
+import { StreamWriter, type StreamChange, type StreamHead } from '@threatline/streams';
+import { EffectiveEntry, FeedPublicationRepository, IndicatorKey } from './feed-publication.repository';
+import { feedStreamIds } from './feed-streams';
+
+/**
+ * Changes per publication transaction, over all its streams: a feed of 100,000 indicators to 5 tenants is
+ * published in 5 transactions, one feed to 1,000 small groups in a few.
+ */
+const CHANGES_PER_TRANSACTION = 200_000;
+
+/** Feeds handled per expiry transaction round. */
+const EXPIRY_BATCH = 100;
+
+/**
+ * The write path of feeds onto their streams (the worker's jobs). Every method is idempotent: it recomputes
+ * what each touched key should be from the active contributions and lets the stream writer append only what
+ * differs, so a job that runs twice, or after a crash halfway, changes nothing more.
+ */
+@Injectable()
+export class FeedPublisherService {
+  private readonly logger = new Logger(FeedPublisherService.name);
+
+  constructor(
+    private readonly repository: FeedPublicationRepository,
+    private readonly writer: StreamWriter,
+  ) {}
+
+  /**
+   * Publishes a PENDING feed: joins it to its streams batch by batch (one transaction each, the feed row and the
+   * streams locked), appends the deltas, and marks it PUBLISHED with the last batch. Anything but PENDING is left
+   * alone (already published, or revoked meanwhile: the revocation then covers the streams joined so far).
+   */
+  async publish(feedId: string): Promise<void> {
+    const indicators = await this.repository.countIndicators(feedId);
+    const streamsPerBatch = Math.max(1, Math.floor(CHANGES_PER_TRANSACTION / Math.max(1, indicators)));
+    for (;;) {
+      const step = await this.repository.transaction(async (tx) => {
+        const feed = await this.repository.lockFeed(tx, feedId);
+        if (feed?.status !== FeedStatus.PENDING) return { finished: true, heads: [] };
+        const targets = feedStreamIds(feed.source, await this.repository.targetsOf(tx, feedId));
+        const joined = new Set(await this.repository.publishedStreamIds(tx, feedId));
+        const todo = targets.filter((streamId) => !joined.has(streamId));
+        const batch = todo.slice(0, streamsPerBatch);
+        await this.repository.startPublication(tx, feedId);
+        await this.repository.addFeedStreams(tx, feedId, batch);
+        const heads = await this.reconcile(tx, feedId, batch);
+        const finished = batch.length === todo.length;
+        if (finished) await this.repository.setStatus(tx, feedId, FeedStatus.PUBLISHED);
+        return { finished, heads };
+      });
+      await this.notify(step.heads);
+      if (step.finished) return;
+    }
+  }
+
+  /** Finishes a REVOKING feed: every stream it joined gets its keys recomputed without it; then REVOKED. */
+  async revoke(feedId: string): Promise<void> {
+    const heads = await this.repository.transaction(async (tx) => {
+      const feed = await this.repository.lockFeed(tx, feedId);
+      if (feed?.status !== FeedStatus.REVOKING) return [];
+      const streams = (await this.repository.publishedStreamIds(tx, feedId)).sort();
+      const changed = await this.reconcile(tx, feedId, streams);
+      await this.repository.setStatus(tx, feedId, FeedStatus.REVOKED);
+      return changed;
+    });
+    await this.notify(heads);
+  }
+
+  /** Removes every indicator whose TTL has passed from the streams of its feed. Returns the feeds touched. */
+  async expireDue(): Promise<number> {
+    let feeds = 0;
+    for (;;) {
+      const due = await this.repository.feedsWithExpiredIndicators(EXPIRY_BATCH);
+      for (const feedId of due) await this.expireFeed(feedId);
+      feeds += due.length;
+      if (due.length < EXPIRY_BATCH) return feeds;
+    }
+  }
+
+  private async expireFeed(feedId: string): Promise<void> {
+    const heads = await this.repository.transaction(async (tx) => {
+      const feed = await this.repository.lockFeed(tx, feedId);
+      if (!feed) return [];
+      const expired = await this.repository.removeExpired(tx, feedId);
+      // A revoked or revoking feed contributes nothing any more: marking its indicators is enough.
+      if (feed.status !== FeedStatus.PUBLISHED || expired.length === 0) return [];
+      const streams = (await this.repository.publishedStreamIds(tx, feedId)).sort();
+      return this.reconcile(tx, feedId, streams, expired);
+    });
+    await this.notify(heads);
+  }
+
+  /**
+   * Brings the feed's keys (or `keys`) on each stream to their effective entries. Streams are locked in id order
+   * before anything is read, so concurrent publications of overlapping feeds queue instead of racing; the feed's
+   * seq on a stream moves to the head after its deltas there, which is what delivery compares acks with.
+   */
+  private async reconcile(
+    tx: Prisma.TransactionClient,
+    feedId: string,
+    streamIds: StreamId[],
+    keys?: IndicatorKey[],
+  ): Promise<StreamHead[]> {
+    const sorted = [...streamIds].sort();
+    const locked: StreamHead[] = [];
+    // An empty apply locks the stream row (creating the stream when new) and appends nothing.
+    for (const streamId of sorted) locked.push(await this.writer.apply(tx, streamId, []));
+    const changed: StreamHead[] = [];
+    for (const [index, streamId] of sorted.entries()) {
+      const entries = await this.repository.divergentEntries(tx, streamId, feedId, keys);
+      if (entries.length === 0) {
+        // A publication or revocation that changes nothing here is held by whoever holds the current head.
+        if (keys === undefined) {
+          await this.repository.setFeedStreamSeq(tx, feedId, streamId, locked[index]!.head);
+        }
+        continue;
+      }
+      const applied = await this.writer.apply(tx, streamId, entries.map(toChange));
+      await this.repository.setFeedStreamSeq(tx, feedId, streamId, applied.head);
+      if (applied.appended > 0) changed.push(applied);
+    }
+    return changed;
+  }
+
+  private async notify(heads: StreamHead[]): Promise<void> {
+    if (heads.length === 0) return;
+    // After the commit; a lost notice only delays agents until the next one or their next resume.
+    await this.writer.notify(heads).catch((error: unknown) => {
+      this.logger.warn(`stream notice failed (agents catch up on the next one): ${String(error)}`);
+    });
+  }
+}
+
+function toChange(entry: EffectiveEntry): StreamChange {
+  const key = entryKey(entry.type, entry.value);
+  if (entry.auditId === null || entry.dryRun === null) return { op: 'remove', key };
+  return {
+    op: 'upsert',
+    key,
+    entry: indicatorEntry({
+      type: entry.type,
+      value: entry.value,
+      auditId: entry.auditId,
+      dryRun: entry.dryRun,
+    }),
+  };
+}
