@@ -136,6 +136,11 @@ export class EnrollmentRepository {
     });
   }
 
+  /** The settings a firewall was created with (its defaults). */
+  settingsOf(tx: Prisma.TransactionClient, firewallId: string) {
+    return tx.firewallSettings.findUniqueOrThrow({ where: { firewallId } });
+  }
+
   transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
     return this.prisma.$transaction(work);
   }

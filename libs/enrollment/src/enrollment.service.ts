@@ -3,6 +3,8 @@ import { AuditService } from '@threatline/audit';
 import { hashSecret, issueSecret, looksLikeSecret, SecretKind } from '@threatline/auth';
 import { AppConfig } from '@threatline/config';
 import { FirewallStatus, isUniqueViolation, Prisma } from '@threatline/db';
+import { SETTINGS_KEY, settingsStreamId } from '@threatline/protocol';
+import { settingsEntryOf, StreamWriter } from '@threatline/streams';
 import { EnrollmentRequest } from './dtos/enrollment.request';
 import { stateOf } from './enrollment-token.mapper';
 import { EnrollmentException, EnrollmentExceptionCode } from './enrollment.exception';
@@ -17,12 +19,14 @@ export class EnrollmentService {
     private readonly repository: EnrollmentRepository,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly streams: StreamWriter,
   ) {}
 
   /**
    * Uses the token once and creates the firewall (in the token's tenant and group), its default
-   * settings, its credential and the audit record, all in one transaction: a refused or
-   * conflicting enrollment leaves the token's use count and everything else untouched.
+   * settings (and their settings stream entry), its credential and the audit record, all in one
+   * transaction: a refused or conflicting enrollment leaves the token's use count and everything
+   * else untouched.
    */
   async enroll(request: EnrollmentRequest, requestId: string | undefined): Promise<EnrollmentResponse> {
     if (!looksLikeSecret(request.token, SecretKind.ENROLLMENT_TOKEN)) throw invalidToken();
@@ -31,7 +35,7 @@ export class EnrollmentService {
     // Expiry is judged by this process's clock, as it was set by one (createEnrollmentToken).
     const now = new Date();
     try {
-      const firewall = await this.repository.transaction(async (tx) => {
+      const { firewall, head } = await this.repository.transaction(async (tx) => {
         const token = await this.repository.redeemToken(tx, tokenHash, now);
         if (!token) throw await this.refusal(tx, tokenHash, now);
         const firewall = await this.repository.createFirewall(tx, {
@@ -56,8 +60,13 @@ export class EnrollmentService {
             after: { ...firewall, tokenUses: token.uses },
           },
         );
-        return firewall;
+        const settings = await this.repository.settingsOf(tx, firewall.id);
+        const head = await this.streams.apply(tx, settingsStreamId(firewall.id), [
+          { op: 'upsert', key: SETTINGS_KEY, entry: settingsEntryOf(settings) },
+        ]);
+        return { firewall, head };
       });
+      await this.streams.notify([head]);
       return { firewallId: firewall.id, credential: credential.secret, streamUrl: this.config.streamUrl };
     } catch (error) {
       // The only unique key this transaction can hit is the live-serial index: ids are UUIDs

@@ -15,6 +15,8 @@ import {
   toConnection,
 } from '@threatline/graphql-kit';
 import { normalizeExclusion } from '@threatline/ioc';
+import { entryKey, exclusionEntry, exclusionStreamId } from '@threatline/protocol';
+import { StreamWriter } from '@threatline/streams';
 import { MAX_COMMENT_LENGTH } from './dtos/add-threat-exclusion.args';
 import { ExclusionsException, ExclusionsExceptionCode } from './exclusions.exception';
 import { ExclusionsRepository, ThreatExclusionRow } from './exclusions.repository';
@@ -27,13 +29,18 @@ export interface NewExclusionInput {
   comment?: string | null;
 }
 
-/** Threat exclusions per firewall group: values normalized by libs/ioc, one row per meaning. */
+/**
+ * Threat exclusions per firewall group: values normalized by libs/ioc, one row per meaning. Every add and remove
+ * also changes the group's exclusion stream (`exc:g:<groupId>`) in the same transaction, and wakes the gateways
+ * once it committed.
+ */
 @Injectable()
 export class ExclusionsService {
   constructor(
     private readonly repository: ExclusionsRepository,
     private readonly fleet: FleetService,
     private readonly audit: AuditService,
+    private readonly streams: StreamWriter,
   ) {}
 
   async list(tenantId: string, groupId: string, page: PageArgs): Promise<Connection<ThreatExclusionModel>> {
@@ -54,7 +61,7 @@ export class ExclusionsService {
     const value = normalized(input.type, input.value);
     const comment = optionalText(input.comment, 'comment', MAX_COMMENT_LENGTH);
     try {
-      return await this.repository.transaction(async (tx) => {
+      const { exclusion, head } = await this.repository.transaction(async (tx) => {
         const group = await this.fleet.requireGroup(tenantId, input.groupId, tx);
         const exclusion = await this.repository.create(tx, {
           tenantId,
@@ -72,8 +79,13 @@ export class ExclusionsService {
           entityId: exclusion.id,
           after: exclusion,
         });
-        return toExclusionModel(exclusion);
+        const head = await this.streams.apply(tx, exclusionStreamId(group.id), [
+          { op: 'upsert', key: entryKey(exclusion.type, exclusion.value), entry: exclusionEntry(exclusion) },
+        ]);
+        return { exclusion, head };
       });
+      await this.streams.notify([head]);
+      return toExclusionModel(exclusion);
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new ExclusionsException(
@@ -87,7 +99,7 @@ export class ExclusionsService {
   }
 
   async remove(caller: ApiKeyPrincipal, tenantId: string, id: string): Promise<ThreatExclusionModel> {
-    return this.repository.transaction(async (tx) => {
+    const { existing, head } = await this.repository.transaction(async (tx) => {
       const existing = isUuid(id) ? await this.repository.find(tx, tenantId, id) : null;
       if (!existing) throw new NotFoundException('ThreatExclusion', id);
       await this.repository.delete(tx, tenantId, id);
@@ -98,8 +110,13 @@ export class ExclusionsService {
         entityId: id,
         before: existing,
       });
-      return toExclusionModel(existing);
+      const head = await this.streams.apply(tx, exclusionStreamId(existing.groupId), [
+        { op: 'remove', key: entryKey(existing.type, existing.value) },
+      ]);
+      return { existing, head };
     });
+    await this.streams.notify([head]);
+    return toExclusionModel(existing);
   }
 }
 

@@ -111,12 +111,12 @@ export class FleetRepository {
     return count;
   }
 
-  async updateSettings(
+  updateSettings(
     tx: Prisma.TransactionClient,
     firewallId: string,
     change: SettingsChange,
-  ): Promise<void> {
-    await tx.firewallSettings.upsert({
+  ): Promise<FirewallSettingsRow> {
+    return tx.firewallSettings.upsert({
       where: { firewallId },
       create: { firewallId, ...change },
       update: change,

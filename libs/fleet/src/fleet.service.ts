@@ -12,6 +12,8 @@ import {
   requireName,
   toConnection,
 } from '@threatline/graphql-kit';
+import { SETTINGS_KEY, settingsStreamId } from '@threatline/protocol';
+import { settingsEntryOf, StreamWriter, type StreamHead } from '@threatline/streams';
 import { FleetException, FleetExceptionCode } from './fleet.exception';
 import { FirewallFilter, FirewallRow, FleetRepository, SettingsChange } from './fleet.repository';
 import { toFirewallModel } from './firewall.mapper';
@@ -28,12 +30,17 @@ export type ThreatFeedModule = 'mdr' | 'xops';
 
 const MAX_SEARCH_LENGTH = 100;
 
-/** Firewall groups, firewalls and their settings, always inside one tenant. */
+/**
+ * Firewall groups, firewalls and their settings, always inside one tenant. Settings changes also go to the
+ * firewall's settings stream (`set:f:<firewallId>`) in the same transaction; moves and deregistrations are announced
+ * to the gateways (`firewall:<id>`) once committed.
+ */
 @Injectable()
 export class FleetService {
   constructor(
     private readonly repository: FleetRepository,
     private readonly audit: AuditService,
+    private readonly streams: StreamWriter,
   ) {}
 
   listGroups(tenantId: string): Promise<FirewallGroup[]> {
@@ -119,11 +126,14 @@ export class FleetService {
     firewallId: string,
     groupId: string,
   ): Promise<FirewallModel> {
-    return this.change(actor, tenantId, firewallId, 'firewall.move', async (tx, before) => {
+    const moved = await this.change(actor, tenantId, firewallId, 'firewall.move', async (tx, before) => {
       this.refuseDeregistered(before);
       await this.requireGroup(tenantId, groupId, tx);
       return this.repository.updateFirewall(tx, tenantId, firewallId, { groupId });
     });
+    // Its group streams (mdr:g, exc:g) changed: the gateway holding its socket swaps them.
+    await this.streams.notifyFirewall(firewallId, 'moved');
+    return moved;
   }
 
   async approveFirewall(actor: AuditActor, tenantId: string, firewallId: string): Promise<FirewallModel> {
@@ -143,15 +153,24 @@ export class FleetService {
 
   /** Deregisters a firewall: its credentials stop working at once, and its serial may enroll again. */
   async deregisterFirewall(actor: AuditActor, tenantId: string, firewallId: string): Promise<FirewallModel> {
-    return this.change(actor, tenantId, firewallId, 'firewall.deregister', async (tx, before) => {
-      this.refuseDeregistered(before);
-      await this.repository.revokeCredentials(tx, firewallId);
-      return this.repository.updateFirewall(tx, tenantId, firewallId, {
-        status: FirewallStatus.DEREGISTERED,
-        connected: false,
-        deregisteredAt: new Date(),
-      });
-    });
+    const deregistered = await this.change(
+      actor,
+      tenantId,
+      firewallId,
+      'firewall.deregister',
+      async (tx, before) => {
+        this.refuseDeregistered(before);
+        await this.repository.revokeCredentials(tx, firewallId);
+        return this.repository.updateFirewall(tx, tenantId, firewallId, {
+          status: FirewallStatus.DEREGISTERED,
+          connected: false,
+          deregisteredAt: new Date(),
+        });
+      },
+    );
+    // The gateway holding its socket closes it (the credential already stopped working).
+    await this.streams.notifyFirewall(firewallId, 'deregistered');
+    return deregistered;
   }
 
   async updateThreatFeedSettings(
@@ -182,18 +201,24 @@ export class FleetService {
     });
   }
 
-  private changeSettings(
+  private async changeSettings(
     actor: AuditActor,
     tenantId: string,
     firewallId: string,
     action: string,
     change: SettingsChange,
   ): Promise<FirewallModel> {
-    return this.change(actor, tenantId, firewallId, action, async (tx, before) => {
+    let head: StreamHead | undefined;
+    const model = await this.change(actor, tenantId, firewallId, action, async (tx, before) => {
       this.refuseDeregistered(before);
-      await this.repository.updateSettings(tx, firewallId, change);
+      const settings = await this.repository.updateSettings(tx, firewallId, change);
+      head = await this.streams.apply(tx, settingsStreamId(firewallId), [
+        { op: 'upsert', key: SETTINGS_KEY, entry: settingsEntryOf(settings) },
+      ]);
       return (await this.repository.findFirewall(tenantId, firewallId, tx)) ?? before;
     });
+    if (head) await this.streams.notify([head]);
+    return model;
   }
 
   /** One audited change of one firewall, in one transaction. */

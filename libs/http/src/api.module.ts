@@ -3,6 +3,7 @@ import { AppConfig, ConfigModule } from '@threatline/config';
 import { DbModule } from '@threatline/db';
 import { MessagingModule } from '@threatline/messaging';
 import { ObservabilityModule } from '@threatline/observability';
+import { StreamsModule } from '@threatline/streams';
 import { AuditModule } from '@threatline/audit';
 import { AuthModule } from '@threatline/auth';
 import { DemoSeedModule } from '@threatline/demo-seed';
@@ -27,7 +28,8 @@ export const API_DOMAIN_MODULES: readonly (Type | DynamicModule)[] = [
 
 /**
  * An API process: configuration, logs and metrics, the database and the message bus (each
- * embedded or external per the configuration), the HTTP/GraphQL edge, the domain modules.
+ * embedded or external per the configuration), the delta streams the domain modules write to,
+ * the HTTP/GraphQL edge, the domain modules.
  */
 export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -42,6 +44,7 @@ export class ApiModule {
           migrateOnStart: config.migrateOnStart,
         }),
         MessagingModule.forRoot({ redisUrl: config.redisUrl, prefix: config.queuePrefix }),
+        StreamsModule,
         EdgeModule,
         ...API_DOMAIN_MODULES,
         DemoSeedModule.forRoot({

@@ -7,3 +7,4 @@ export { COMPACTION_INTERVAL_MS } from './stream-compaction.scheduler';
 export type { AppliedChanges, StreamChange, StreamHead } from './stream-change';
 export * from './notices';
 export { streamsOfFirewall } from '@threatline/protocol';
+export { settingsEntryOf } from './settings-entry';

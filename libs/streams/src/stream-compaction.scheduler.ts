@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { JobQueue, QUEUES } from '@threatline/messaging';
 import { StreamMaintenance } from './stream-maintenance';
 
@@ -12,7 +12,10 @@ export const COMPACTION_INTERVAL_MS = 10 * 60 * 1000;
  */
 @Injectable()
 export class StreamCompactionScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(StreamCompactionScheduler.name);
   private timer: NodeJS.Timeout | undefined;
+  /** An enqueue still waiting (Redis unreachable): later ticks skip rather than pile up behind it. */
+  private enqueueing = false;
 
   constructor(
     private readonly jobs: JobQueue,
@@ -23,11 +26,8 @@ export class StreamCompactionScheduler implements OnApplicationBootstrap, OnModu
     await this.jobs.process(QUEUES.streamCompact, async () => {
       await this.maintenance.compact();
     });
-    await this.enqueueCurrentSlot();
-    this.timer = setInterval(
-      () => void this.enqueueCurrentSlot().catch(() => undefined),
-      COMPACTION_INTERVAL_MS,
-    );
+    this.enqueueCurrentSlot();
+    this.timer = setInterval(() => this.enqueueCurrentSlot(), COMPACTION_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -35,8 +35,17 @@ export class StreamCompactionScheduler implements OnApplicationBootstrap, OnModu
     clearInterval(this.timer);
   }
 
-  private async enqueueCurrentSlot(): Promise<void> {
+  private enqueueCurrentSlot(): void {
+    if (this.enqueueing) return;
     const slot = Math.floor(Date.now() / COMPACTION_INTERVAL_MS);
-    await this.jobs.enqueue(QUEUES.streamCompact, { slot }, { jobId: `stream-compact-${slot}` });
+    this.enqueueing = true;
+    this.jobs
+      .enqueue(QUEUES.streamCompact, { slot }, { jobId: `stream-compact-${slot}` })
+      .catch((error: unknown) =>
+        this.logger.warn(`could not enqueue stream compaction ${slot}: ${String(error)}`),
+      )
+      .finally(() => {
+        this.enqueueing = false;
+      });
   }
 }

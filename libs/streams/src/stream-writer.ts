@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Prisma } from '@threatline/db';
 import { StateChecksum } from '@threatline/matcher';
 import { PubSub } from '@threatline/messaging';
@@ -22,6 +22,8 @@ import { validateChanges } from './stream-validation';
  */
 @Injectable()
 export class StreamWriter {
+  private readonly logger = new Logger(StreamWriter.name);
+
   constructor(private readonly pubSub: PubSub) {}
 
   /**
@@ -77,32 +79,39 @@ export class StreamWriter {
   }
 
   /**
-   * Wakes every gateway holding these streams (`stream:<id>` on the bus). Call after the transaction committed; a
-   * notice carries no data (readers fetch the deltas from PostgreSQL) and may be lost without harm to correctness.
+   * Wakes every gateway holding these streams (`stream:<id>` on the bus). Call after the transaction committed. A
+   * notice carries no data (readers fetch the deltas from PostgreSQL), so this never throws: a notice that cannot be
+   * sent is logged, and the deltas reach agents with the next notice or resume.
    */
   async notify(streams: Iterable<StreamId | StreamHead>): Promise<void> {
-    const sent = new Map<StreamId, StreamHead | undefined>();
+    const latest = new Map<StreamId, StreamHead | undefined>();
     for (const stream of streams) {
       if (typeof stream === 'string') {
-        if (!sent.has(stream)) sent.set(stream, undefined);
+        if (!latest.has(stream)) latest.set(stream, undefined);
       } else {
-        const known = sent.get(stream.streamId);
-        if (known === undefined || stream.head > known.head) sent.set(stream.streamId, stream);
+        const known = latest.get(stream.streamId);
+        if (known === undefined || stream.head > known.head) latest.set(stream.streamId, stream);
       }
     }
     await Promise.all(
-      [...sent].map(([streamId, head]) =>
-        this.pubSub.publish(streamChannel(streamId), encodeStreamNotice(head)),
-      ),
+      [...latest].map(([streamId, head]) => this.publish(streamChannel(streamId), encodeStreamNotice(head))),
     );
   }
 
   /**
    * Tells the gateways that a firewall moved to another group (its stream set changed) or was deregistered (its
-   * socket must close), on `firewall:<id>`. Call after the transaction committed.
+   * socket must close), on `firewall:<id>`. Call after the transaction committed; never throws, as notify.
    */
   async notifyFirewall(firewallId: string, kind: FirewallNoticeKind): Promise<void> {
-    await this.pubSub.publish(firewallChannel(firewallId), encodeFirewallNotice({ kind }));
+    await this.publish(firewallChannel(firewallId), encodeFirewallNotice({ kind }));
+  }
+
+  private async publish(channel: string, message: string): Promise<void> {
+    try {
+      await this.pubSub.publish(channel, message);
+    } catch (error) {
+      this.logger.warn(`could not publish the notice on ${channel}: ${String(error)}`);
+    }
   }
 }
 
