@@ -1,0 +1,11 @@
+export {
+  AgentClient,
+  type AgentClientEvents,
+  type AgentClientOptions,
+  type AgentClientStats,
+  type AppliedEvent,
+} from './agent-client';
+export { AgentState } from './agent-state';
+export { StreamState, type DeltasFit } from './stream-state';
+export { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff';
+export { decodeSnapshot, MAX_SNAPSHOT_BODY_BYTES } from './snapshot-decoder';

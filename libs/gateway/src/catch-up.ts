@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AgentConnection, StreamCursor } from './agent-connection';
+import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
+import { ResumeFrames } from './resume-frames';
+import type { StreamChannel } from './stream-channel';
+
+interface CatchUpTask {
+  connection: AgentConnection;
+  channel: StreamChannel;
+  cursor: StreamCursor;
+}
+
+/** Log reads for catching up in flight at once, across all connections. */
+const MAX_CONCURRENT_READS = 16;
+
+/**
+ * Brings connections that are not live on a stream up to the stream's head from the log: after
+ * hello (resume), after a gap or a slow socket (lagging), after a resync or a move. One frame per
+ * round, and only once the socket drained, so a slow agent costs its own time, never memory or
+ * anyone else's latency. When a cursor reaches the channel's head it turns live and gets the
+ * shared frames again.
+ */
+@Injectable()
+export class CatchUp {
+  private readonly logger = new Logger(CatchUp.name);
+  /** FIFO of tasks whose socket could take a frame; `next` indexes the first unread one. */
+  private ready: CatchUpTask[] = [];
+  private next = 0;
+  /** Tasks waiting for their socket's send buffer to drain; looked at every tick. */
+  private readonly draining = new Set<CatchUpTask>();
+  private running = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly frames: ResumeFrames,
+    @Inject(GATEWAY_OPTIONS) options: GatewayOptions,
+  ) {
+    this.timer = setInterval(() => this.tick(), options.catchUpIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Takes the connection off the live path of `channel` until it caught up. */
+  request(connection: AgentConnection, channel: StreamChannel): void {
+    const cursor = connection.streams.get(channel.id);
+    if (!cursor) return;
+    cursor.live = false;
+    if (cursor.catchingUp) return;
+    cursor.catchingUp = true;
+    this.ready.push({ connection, channel, cursor });
+    this.pump();
+  }
+
+  get pending(): number {
+    return this.ready.length - this.next + this.draining.size + this.running;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.ready = [];
+    this.next = 0;
+    this.draining.clear();
+  }
+
+  private tick(): void {
+    for (const task of this.draining) {
+      if (!this.current(task) || task.connection.drained) {
+        this.draining.delete(task);
+        this.ready.push(task);
+      }
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < MAX_CONCURRENT_READS && this.next < this.ready.length) {
+      const task = this.ready[this.next++]!;
+      if (!this.current(task)) continue;
+      if (!task.connection.drained) {
+        this.draining.add(task);
+        continue;
+      }
+      this.running++;
+      void this.step(task).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+    if (this.next === this.ready.length) {
+      this.ready = [];
+      this.next = 0;
+    } else if (this.next > 1024 && this.next * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.next);
+      this.next = 0;
+    }
+  }
+
+  /** One round: at the head -> live; else send the next frame and queue the task again. */
+  private async step(task: CatchUpTask): Promise<void> {
+    const { connection, channel, cursor } = task;
+    const head = channel.head;
+    if (!head) return this.finish(task);
+    if (cursor.epoch === head.epoch && cursor.seq >= head.seq) {
+      // At the head (or ahead of this process's head, with frames from another gateway): live.
+      // An agent whose state at the head does not sum to the head's checksum gets a snapshot.
+      if (cursor.seq === head.seq && cursor.checksum !== null && cursor.checksum !== head.checksum) {
+        this.restart(cursor);
+        return this.requeue(task);
+      }
+      cursor.live = true;
+      return this.finish(task);
+    }
+    let frame;
+    try {
+      frame =
+        cursor.epoch === head.epoch
+          ? await this.frames.frameFrom(channel.id, cursor.epoch, cursor.seq)
+          : await this.frames.snapshotAt(channel.id, head);
+    } catch (error) {
+      this.logger.warn(`catching up ${channel.id} failed, retrying: ${String(error)}`);
+      this.draining.add(task);
+      return;
+    }
+    if (!this.current(task)) return;
+    // Nothing after this position in the log: the next round compares it with the channel's head.
+    if (frame === null) return this.requeue(task);
+    if (frame.kind === 'deltas' && (frame.epoch !== cursor.epoch || frame.fromSeq !== cursor.seq + 1)) {
+      // A shared answer for this position from before a move of the cursor: ask again.
+      return this.requeue(task);
+    }
+    connection.sendFrame(cursor, frame);
+    this.requeue(task);
+  }
+
+  /** Forget what the agent holds: the next frame is a snapshot. */
+  private restart(cursor: StreamCursor): void {
+    cursor.epoch = 0;
+    cursor.seq = 0;
+    cursor.checksum = null;
+  }
+
+  private requeue(task: CatchUpTask): void {
+    this.ready.push(task);
+  }
+
+  private finish(task: CatchUpTask): void {
+    task.cursor.catchingUp = false;
+  }
+
+  /** The task still matters: the socket is open and the cursor is still the one held for the stream. */
+  private current(task: CatchUpTask): boolean {
+    const stillHeld = task.connection.streams.get(task.channel.id) === task.cursor;
+    if (!stillHeld || !task.connection.open || task.channel.closed) {
+      task.cursor.catchingUp = false;
+      return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { Metrics } from '@threatline/observability';
+import { Counter, Gauge } from 'prom-client';
+
+/** The gateway's Prometheus series, on the application's registry (/metrics where the API serves it). */
+@Injectable()
+export class GatewayMetrics {
+  readonly connections: Gauge;
+  readonly channels: Gauge;
+  /** Deltas frames encoded by the live fan-out, and the socket writes they became. */
+  readonly liveFrames: Counter;
+  readonly liveSends: Counter;
+  readonly upgradesRefused: Counter<'status'>;
+  readonly closes: Counter<'code'>;
+
+  constructor(metrics: Metrics) {
+    const registers = [metrics.registry];
+    this.connections = new Gauge({ name: 'gateway_connections', help: 'Open agent sockets.', registers });
+    this.channels = new Gauge({
+      name: 'gateway_stream_channels',
+      help: 'Streams this process is subscribed to for its agents.',
+      registers,
+    });
+    this.liveFrames = new Counter({
+      name: 'gateway_live_frames_total',
+      help: 'Delta frames encoded once by the live fan-out.',
+      registers,
+    });
+    this.liveSends = new Counter({
+      name: 'gateway_live_sends_total',
+      help: 'Socket writes of live delta frames (the same bytes to each agent).',
+      registers,
+    });
+    this.upgradesRefused = new Counter({
+      name: 'gateway_upgrades_refused_total',
+      help: 'WebSocket upgrades answered with an HTTP error instead of a socket, by status.',
+      labelNames: ['status'],
+      registers,
+    });
+    this.closes = new Counter({
+      name: 'gateway_closes_total',
+      help: 'Agent sockets closed, by close code.',
+      labelNames: ['code'],
+      registers,
+    });
+  }
+}

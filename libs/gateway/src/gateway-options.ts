@@ -1,0 +1,70 @@
+/**
+ * The gateway's limits and timings. The defaults are the production values; tests shorten the
+ * timings. Every bound here exists so that one agent can never cost the process unbounded memory
+ * or hold up the others.
+ */
+export interface GatewayOptions {
+  /** The WebSocket path on the HTTP server (contract section 6). */
+  path: string;
+  /** Largest frame an agent may send, in bytes; larger ones close the socket with 1009. */
+  maxPayloadBytes: number;
+  /** Every socket is pinged this often by one shared timer; a socket that did not answer the previous ping is dropped. */
+  pingIntervalMs: number;
+  /** An upgraded socket that has not said hello by then is closed. */
+  helloTimeoutMs: number;
+  /** Frames an agent may send in a burst, and per second on average (a token bucket); beyond: close 4004. */
+  frameBurst: number;
+  framesPerSecond: number;
+  /** Above this many unsent bytes a socket gets no live frames and catches up from the log once drained. */
+  lagBufferBytes: number;
+  /**
+   * Above this many unsent bytes, or lagging for longer than `maxLagMs`, the socket is closed with
+   * 4008. Nothing is sent to a lagging socket, so its buffer only exceeds the lag bound by the
+   * frame in flight; queued frames are the shared buffers of the fan-out, not copies.
+   */
+  hardBufferBytes: number;
+  maxLagMs: number;
+  /** How often lagging sockets are looked at (drained? then catch up). */
+  catchUpIntervalMs: number;
+  /** How often the heads of all streams held here are compared with PostgreSQL, in case a notice was lost. */
+  headCheckIntervalMs: number;
+  /** How often the group and status of every connected firewall are re-read, in case a firewall notice was lost. */
+  reconcileIntervalMs: number;
+  /** Most deltas one catch-up read or one live read returns; beyond that the reader answers with a snapshot. */
+  maxDeltasPerRead: number;
+  /** Encoded resume answers (deltas or snapshots) are shared this long by agents resuming from the same position. */
+  resumeCacheTtlMs: number;
+  /** ... and take at most this many bytes in all. */
+  resumeCacheMaxBytes: number;
+  /** Acks are written in batches: this often, or as soon as this many are waiting. */
+  ackFlushIntervalMs: number;
+  ackFlushSize: number;
+  /** Connected/last-seen changes are written in batches this often. */
+  presenceFlushIntervalMs: number;
+  /** Sockets that have not finished their close handshake by then (on shutdown) are cut. */
+  closeGraceMs: number;
+}
+
+export const DEFAULT_GATEWAY_OPTIONS: Readonly<GatewayOptions> = {
+  path: '/agent/v1',
+  maxPayloadBytes: 1024 * 1024,
+  pingIntervalMs: 30_000,
+  helloTimeoutMs: 10_000,
+  frameBurst: 200,
+  framesPerSecond: 50,
+  lagBufferBytes: 256 * 1024,
+  hardBufferBytes: 64 * 1024 * 1024,
+  maxLagMs: 60_000,
+  catchUpIntervalMs: 50,
+  headCheckIntervalMs: 10_000,
+  reconcileIntervalMs: 30_000,
+  maxDeltasPerRead: 10_000,
+  resumeCacheTtlMs: 5_000,
+  resumeCacheMaxBytes: 64 * 1024 * 1024,
+  ackFlushIntervalMs: 250,
+  ackFlushSize: 500,
+  presenceFlushIntervalMs: 1_000,
+  closeGraceMs: 2_000,
+};
+
+export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');

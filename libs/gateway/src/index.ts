@@ -1,0 +1,2 @@
+export { GatewayModule } from './gateway.module';
+export { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
