@@ -88,6 +88,8 @@ function checkBatch(decisions: DecisionService, request: IncomingMessage, respon
     const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (trimmed.trim().length === 0) return '';
     line++;
+    if (trimmed.length > MAX_BODY_BYTES)
+      return errorLine(line, 'LINE_TOO_LONG', `a line exceeds ${MAX_BODY_BYTES} bytes`);
     let raw: unknown;
     try {
       raw = JSON.parse(trimmed);

@@ -87,18 +87,19 @@ function notThreatline(url: URL, status: number): AgentError {
 function networkProblem(error: unknown): string {
   if (error instanceof Error && error.name === 'TimeoutError') return 'no answer in time';
   const cause = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined) : undefined;
-  switch (cause?.code ?? '') {
+  const code = cause?.code ?? '';
+  switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused (is the service running on that port?)';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `the host name does not resolve (${cause.code})`;
+      return `the host name does not resolve (${code})`;
     case 'ECONNRESET':
       return 'the connection was reset';
     case 'ETIMEDOUT':
     case 'ENETUNREACH':
     case 'EHOSTUNREACH':
-      return `the network is unreachable (${cause.code})`;
+      return `the network is unreachable (${code})`;
     default:
       return cause?.message ?? (error instanceof Error ? error.message : String(error));
   }

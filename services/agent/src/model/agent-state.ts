@@ -207,18 +207,19 @@ export class AgentState {
     return this.applyChanges(stream, changed, frame.epoch, frame.toSeq, where);
   }
 
-  /** Every IoC entry in effect, as the matcher holds them. */
-  effectiveEntries(): IocEntry[] {
+  /** Every IoC entry in effect (of `types`, or all), as the matcher holds them. */
+  effectiveEntries(types?: ReadonlySet<IocEntry['type']>): IocEntry[] {
     const out: IocEntry[] = [];
     for (const source of ['MDR', 'XOPS'] as const) {
       const streams = this.indicatorStreams(source);
       const seen = new Set<string>();
       for (const stream of streams) {
-        for (const key of stream.entries.keys()) {
+        for (const [key, entry] of stream.entries) {
+          if (types !== undefined && !types.has((entry as IndicatorEntry).type)) continue;
           if (seen.has(key)) continue;
           seen.add(key);
-          const entry = this.effectiveIndicator(streams, source, key);
-          if (entry !== null) out.push(entry);
+          const effective = this.effectiveIndicator(streams, source, key);
+          if (effective !== null) out.push(effective);
         }
       }
     }
