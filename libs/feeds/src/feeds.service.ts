@@ -13,7 +13,6 @@ import {
   toConnection,
 } from '@threatline/graphql-kit';
 import { XOPS_STREAM_ID } from '@threatline/protocol';
-import { AUDIT_ID_PATTERN } from './audit-id';
 import { FeedJobs } from './feed-jobs';
 import { targetStreamId } from './feed-streams';
 import { FeedRow, FeedScope, FeedsRepository } from './feeds.repository';
@@ -57,12 +56,8 @@ export class FeedsService {
     page: PageArgs,
   ): Promise<Connection<FeedModel>> {
     const size = pageSizeOf(page);
-    const auditId = filter.auditId ?? undefined;
-    if (auditId !== undefined && !AUDIT_ID_PATTERN.test(auditId)) {
-      throw new ValidationException('`auditId` is not an audit ID (e.g. MDR-20261123-K7F3Q9XA).', {
-        field: 'auditId',
-      });
-    }
+    // A search: an audit ID that names no visible feed finds nothing, like any other filter.
+    const auditId = filter.auditId?.trim().toUpperCase() || undefined;
     const after = page.after ? decodeAfter(page.after) : undefined;
     const rows = await this.repository.listFeeds(
       scope,

@@ -9,6 +9,7 @@ import { AuthModule } from '@threatline/auth';
 import { DemoSeedModule } from '@threatline/demo-seed';
 import { EnrollmentModule } from '@threatline/enrollment';
 import { ExclusionsModule } from '@threatline/exclusions';
+import { FeedsModule } from '@threatline/feeds';
 import { FleetModule } from '@threatline/fleet';
 import { TenancyModule } from '@threatline/tenancy';
 import { EdgeModule } from './edge.module';
@@ -24,6 +25,7 @@ export const API_DOMAIN_MODULES: readonly (Type | DynamicModule)[] = [
   FleetModule,
   EnrollmentModule,
   ExclusionsModule,
+  FeedsModule,
 ];
 
 /**

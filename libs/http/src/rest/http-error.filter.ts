@@ -53,7 +53,10 @@ export class HttpErrorFilter implements ExceptionFilter {
         };
       }
       if (described.status === 413) {
-        described.body.error.message = `The request body is larger than ${formatBytes(this.config.http.bodyLimitBytes)}.`;
+        // body-parser names the limit it applied (a route may have its own, see routeBodyParser).
+        const limit = (exception.cause as { limit?: unknown } | undefined)?.limit;
+        const bytes = typeof limit === 'number' ? limit : this.config.http.bodyLimitBytes;
+        described.body.error.message = `The request body is larger than ${formatBytes(bytes)}.`;
       }
       return described;
     }
