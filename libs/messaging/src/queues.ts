@@ -16,4 +16,20 @@ export const QUEUES = {
   indicatorExpire: defineQueue<{ slot: number }>('indicator-expire', { attempts: 1 }),
   /** Re-enqueues feeds left PENDING or REVOKING without a job (libs/feeds); one run per time slot. */
   feedSweep: defineQueue<{ slot: number }>('feed-sweep', { attempts: 1 }),
+  /**
+   * One agent batch of threat events to store (libs/reporting); job id `events-<firewallId>-<hash of batch>`. `events`
+   * were validated by the gateway against threatEventSchema before the enqueue. Many attempts with exponential
+   * backoff (about 9 hours in all): the batch was acknowledged to its agent, so a database outage must not lose it.
+   */
+  threatEventIngest: defineQueue<{
+    firewallId: string;
+    batchId: string;
+    receivedAt: string;
+    events: readonly object[];
+  }>('threat-event-ingest', { attempts: 16, backoffMs: 1000 }),
+  /** Creates event partitions ahead, drops and trims expired ones (libs/reporting); one run per time slot. */
+  threatEventMaintenance: defineQueue<{ slot: number }>('threat-event-maintenance', {
+    attempts: 3,
+    backoffMs: 10_000,
+  }),
 } satisfies Record<string, QueueDefinition<unknown>>;

@@ -1,0 +1,14 @@
+export * from './threat-event.schema';
+export * from './clock';
+export * from './reporting.module';
+export * from './reporting-ingest.module';
+export * from './reporting-worker.module';
+export * from './reporting-worker.options';
+export { EventIngestor } from './ingest/event-ingestor';
+export { ThreatEventWriter, type EventBatch, type StoreOutcome } from './ingest/threat-event.writer';
+export { PartitionMaintenance, type MaintenanceResult } from './partitions/partition-maintenance';
+export { ThreatEventsService } from './query/threat-events.service';
+export type { ThreatEventFilter } from './query/event-query';
+export * from './models/enums';
+export * from './models/threat-event.model';
+export * from './models/threat-event-summary.model';

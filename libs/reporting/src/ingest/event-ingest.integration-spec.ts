@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventIngestor } from './event-ingestor';
+import { ReportingWorkerModule } from '../reporting-worker.module';
+import { ReportingIngestModule } from '../reporting-ingest.module';
+import { createReportingContext, type ReportingContext } from '../testing/reporting-context.test-support';
+import {
+  makeReportingTenant,
+  makeThreatEvent,
+  makeThreatEvents,
+  storedCounts,
+} from '../testing/threat-events.test-support';
+import { randomUUID } from 'node:crypto';
+
+async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('event ingest through BullMQ (distributed mode)', () => {
+  let context: ReportingContext;
+  let ingestor: EventIngestor;
+
+  beforeAll(async () => {
+    context = await createReportingContext({ imports: [ReportingWorkerModule.forRoot()] });
+    ingestor = context.app.get(EventIngestor);
+  });
+  afterAll(() => context?.close());
+
+  it('stores each event of a batch sent twice once', async () => {
+    const { firewallId } = await makeReportingTenant(context.prisma);
+    const events = makeThreatEvents(500);
+    const batchId = randomUUID();
+    await ingestor.accept(firewallId, batchId, events);
+    await ingestor.accept(firewallId, batchId, events);
+    // The same events again under another batch id, with new ones: only the new ones are added.
+    const more = makeThreatEvents(10);
+    await ingestor.accept(firewallId, randomUUID(), [...events.slice(0, 100), ...more]);
+    const ids = [...events, ...more].map((event) => event.id);
+    await waitUntil(
+      async () => [...(await storedCounts(context.prisma, ids)).values()].every((n) => n > 0),
+      'stored',
+    );
+    expect(new Set((await storedCounts(context.prisma, ids)).values())).toEqual(new Set([1]));
+  });
+
+  it('stores events sent in two batches at once exactly once', async () => {
+    const { firewallId } = await makeReportingTenant(context.prisma);
+    const events = makeThreatEvents(300);
+    await Promise.all([
+      ingestor.accept(firewallId, randomUUID(), events),
+      ingestor.accept(firewallId, randomUUID(), [...events].reverse()),
+    ]);
+    const ids = events.map((event) => event.id);
+    await waitUntil(
+      async () => [...(await storedCounts(context.prisma, ids)).values()].every((n) => n > 0),
+      'stored',
+    );
+    expect(new Set((await storedCounts(context.prisma, ids)).values())).toEqual(new Set([1]));
+  });
+
+  it('stores the firewall, its tenant and group with each event, and the dry run as sent', async () => {
+    const target = await makeReportingTenant(context.prisma);
+    const event = makeThreatEvent({ action: 'log', dryRun: true, endpoint: undefined });
+    await ingestor.accept(target.firewallId, randomUUID(), [event]);
+    await waitUntil(
+      async () => (await storedCounts(context.prisma, [event.id])).get(event.id) === 1,
+      'stored',
+    );
+    const row = await context.prisma.threatEvent.findFirstOrThrow({ where: { id: event.id } });
+    expect(row).toMatchObject({
+      tenantId: target.tenantId,
+      firewallId: target.firewallId,
+      groupId: target.groupId,
+      occurredAt: new Date(event.occurredAt),
+      action: 'log',
+      dryRun: true,
+      endpointHost: null,
+    });
+  });
+
+  it('does not store the events of a firewall whose central reporting is off', async () => {
+    const off = await makeReportingTenant(context.prisma, { centralReporting: false });
+    const on = await makeReportingTenant(context.prisma);
+    const dropped = makeThreatEvents(5);
+    const kept = makeThreatEvents(5);
+    await ingestor.accept(off.firewallId, randomUUID(), dropped);
+    await ingestor.accept(on.firewallId, randomUUID(), kept);
+    const keptIds = kept.map((event) => event.id);
+    await waitUntil(
+      async () => [...(await storedCounts(context.prisma, keptIds)).values()].every((n) => n === 1),
+      'stored',
+    );
+    // Jobs of one queue run in order of arrival here (one at a time per firewall is not promised; wait a little).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const droppedCounts = await storedCounts(
+      context.prisma,
+      dropped.map((event) => event.id),
+    );
+    expect([...droppedCounts.values()]).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('stores only events inside the accepted window: not past the retention, at most a day ahead', async () => {
+    const { firewallId } = await makeReportingTenant(context.prisma, { retentionDays: 7 });
+    const now = Date.now();
+    const inside = makeThreatEvent({ occurredAt: new Date(now - 6 * 86_400_000).toISOString() });
+    const expired = makeThreatEvent({ occurredAt: new Date(now - 8 * 86_400_000).toISOString() });
+    const future = makeThreatEvent({ occurredAt: new Date(now + 2 * 86_400_000).toISOString() });
+    const skewed = makeThreatEvent({ occurredAt: new Date(now + 3_600_000).toISOString() });
+    const marker = makeThreatEvent();
+    await ingestor.accept(firewallId, randomUUID(), [inside, expired, future, skewed, marker]);
+    await waitUntil(
+      async () => (await storedCounts(context.prisma, [marker.id])).get(marker.id) === 1,
+      'stored',
+    );
+    const counts = await storedCounts(context.prisma, [inside.id, expired.id, future.id, skewed.id]);
+    expect(Object.fromEntries(counts)).toEqual({
+      [inside.id]: 1,
+      [expired.id]: 0,
+      [future.id]: 0,
+      [skewed.id]: 1,
+    });
+  });
+});
+
+describe('event ingest in embedded mode (in-process queue)', () => {
+  let context: ReportingContext;
+
+  beforeAll(async () => {
+    context = await createReportingContext({ imports: [ReportingIngestModule], redisUrl: null });
+  });
+  afterAll(() => context?.close());
+
+  it('has stored the batch when accept resolves', async () => {
+    const { firewallId } = await makeReportingTenant(context.prisma);
+    const events = makeThreatEvents(50);
+    await context.app.get(EventIngestor).accept(firewallId, randomUUID(), events);
+    const counts = await storedCounts(
+      context.prisma,
+      events.map((event) => event.id),
+    );
+    expect(new Set(counts.values())).toEqual(new Set([1]));
+  });
+});

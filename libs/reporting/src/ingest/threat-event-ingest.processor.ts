@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { JobQueue, QUEUES } from '@threatline/messaging';
+import { PartitionMaintenance } from '../partitions/partition-maintenance';
+import { REPORTING_WORKER_OPTIONS, type ReportingWorkerOptions } from '../reporting-worker.options';
+import type { ThreatEvent } from '../threat-event.schema';
+import { ThreatEventWriter } from './threat-event.writer';
+
+/**
+ * The reporting jobs of a worker process: storing event batches, and partition maintenance as a repeatable job
+ * (each process enqueues the job of the current time slot, `threat-event-maintenance-<slot>`; the queue keeps one
+ * job per id, so each slot runs once however many workers there are; a missed slot is covered by the next).
+ */
+@Injectable()
+export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ThreatEventIngestProcessor.name);
+  private timer: NodeJS.Timeout | undefined;
+  /** An enqueue still waiting (Redis unreachable): later ticks skip rather than pile up behind it. */
+  private enqueueing = false;
+
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly writer: ThreatEventWriter,
+    private readonly maintenance: PartitionMaintenance,
+    @Inject(REPORTING_WORKER_OPTIONS) private readonly options: ReportingWorkerOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Partitions first, so the first batches find theirs (ingest would create them anyway).
+    await this.maintenance.ensureToday();
+    await this.jobs.process(
+      QUEUES.threatEventIngest,
+      async (payload) => {
+        await this.writer.store({
+          firewallId: payload.firewallId,
+          batchId: payload.batchId,
+          receivedAt: new Date(payload.receivedAt),
+          // Validated against threatEventSchema by the gateway before it was enqueued.
+          events: payload.events as ThreatEvent[],
+        });
+      },
+      { concurrency: this.options.ingestConcurrency },
+    );
+    await this.jobs.process(QUEUES.threatEventMaintenance, async () => {
+      await this.maintenance.run(this.options.deleteBudgetMs);
+    });
+    this.enqueueMaintenance();
+    this.timer = setInterval(() => this.enqueueMaintenance(), this.options.maintenanceIntervalMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  private enqueueMaintenance(): void {
+    if (this.enqueueing) return;
+    const slot = Math.floor(Date.now() / this.options.maintenanceIntervalMs);
+    this.enqueueing = true;
+    this.jobs
+      .enqueue(QUEUES.threatEventMaintenance, { slot }, { jobId: `threat-event-maintenance-${slot}` })
+      .catch((error: unknown) =>
+        this.logger.warn(`could not enqueue event maintenance ${slot}: ${String(error)}`),
+      )
+      .finally(() => {
+        this.enqueueing = false;
+      });
+  }
+}

@@ -1,0 +1,229 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, PrismaService } from '@threatline/db';
+import type { EventPosition, ResolvedEventQuery } from './event-query';
+
+/** One stored event with its firewall and feed, as the list and the export read it. */
+export interface ThreatEventRow {
+  id: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  tenantId: string;
+  firewallId: string;
+  groupId: string;
+  auditId: string;
+  source: string;
+  module: string;
+  action: string;
+  dryRun: boolean;
+  moduleAction: string;
+  direction: string;
+  field: string;
+  indicator: string;
+  indicatorType: string;
+  srcIp: string;
+  dstIp: string;
+  domain: string | null;
+  url: string | null;
+  endpointHost: string | null;
+  endpointUser: string | null;
+  endpointProcess: string | null;
+  firewallSerial: string | null;
+  firewallHostname: string | null;
+  feedDescription: string | null;
+  feedSource: string | null;
+  feedDryRun: boolean | null;
+}
+
+/** One row of the summary: a count along one dimension (the other keys are null). */
+export interface SummaryRow {
+  dimension: 'indicator' | 'firewall' | 'action' | 'source' | 'bucket';
+  indicator: string | null;
+  indicatorType: string | null;
+  firewallId: string | null;
+  action: string | null;
+  dryRun: boolean | null;
+  source: string | null;
+  bucket: Date | null;
+  count: number;
+  dropped: number;
+  dryRuns: number;
+}
+
+export interface TenantRetention {
+  tenantId: string;
+  retentionDays: number;
+}
+
+/**
+ * Reads threat events. Every query is bounded by the tenants of the caller's scope, each from its retention
+ * horizon on, and keyset-paginated in (occurred_at desc, id desc) order, which the index
+ * (tenant_id, occurred_at desc, id desc) serves across partitions (one index scan per partition, merged).
+ */
+@Injectable()
+export class ThreatEventQueryRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async tenantRetentions(tenantIds: readonly string[]): Promise<TenantRetention[]> {
+    if (tenantIds.length === 0) return [];
+    return this.prisma.$queryRaw<TenantRetention[]>`
+      SELECT id AS "tenantId", event_retention_days AS "retentionDays"
+      FROM tenant WHERE id = ANY(${tenantIds}::uuid[])`;
+  }
+
+  async providerTenantRetentions(providerId: string): Promise<TenantRetention[]> {
+    return this.prisma.$queryRaw<TenantRetention[]>`
+      SELECT t.id AS "tenantId", t.event_retention_days AS "retentionDays"
+      FROM mdr_provider_tenant pt JOIN tenant t ON t.id = pt.tenant_id
+      WHERE pt.provider_id = ${providerId}::uuid`;
+  }
+
+  /** The firewall's tenant when it belongs to one of `tenantIds`. */
+  async firewallTenant(tenantIds: readonly string[], firewallId: string): Promise<string | null> {
+    const firewall = await this.prisma.firewall.findFirst({
+      where: { id: firewallId, tenantId: { in: [...tenantIds] } },
+      select: { tenantId: true },
+    });
+    return firewall?.tenantId ?? null;
+  }
+
+  /** The group and every group nested in it, when it belongs to one of `tenantIds`; null otherwise. */
+  async groupTree(
+    tenantIds: readonly string[],
+    groupId: string,
+  ): Promise<{ tenantId: string; ids: string[] } | null> {
+    const rows = await this.prisma.$queryRaw<{ id: string; tenantId: string }[]>`
+      WITH RECURSIVE tree AS (
+        SELECT id, tenant_id FROM firewall_group WHERE id = ${groupId}::uuid AND tenant_id = ANY(${tenantIds}::uuid[])
+        UNION
+        SELECT g.id, g.tenant_id FROM firewall_group g JOIN tree ON g.parent_id = tree.id
+      )
+      SELECT id, tenant_id AS "tenantId" FROM tree`;
+    const first = rows[0];
+    return first ? { tenantId: first.tenantId, ids: rows.map((row) => row.id) } : null;
+  }
+
+  /** At most `take` events after `after`, newest first, with their firewall and feed. */
+  page(query: ResolvedEventQuery, after: EventPosition | undefined, take: number): Promise<ThreatEventRow[]> {
+    const conditions = conditionsOf(query);
+    if (after) {
+      conditions.push(
+        Prisma.sql`(e.occurred_at, e.id) < (${after.occurredAt}::timestamptz, ${after.id}::uuid)`,
+      );
+    }
+    // The feed is shown only if it targeted the event's tenant (or is X-Ops): an agent cannot make another
+    // provider's feed description appear by reporting its audit ID.
+    return this.prisma.$queryRaw<ThreatEventRow[]>`
+      WITH page AS (
+        SELECT e.* FROM threat_event e
+        WHERE ${Prisma.join(conditions, ' AND ')}
+        ORDER BY e.occurred_at DESC, e.id DESC
+        LIMIT ${take}
+      )
+      SELECT p.id, p.occurred_at AS "occurredAt", p.received_at AS "receivedAt", p.tenant_id AS "tenantId",
+        p.firewall_id AS "firewallId", p.group_id AS "groupId", p.audit_id AS "auditId", p.source, p.module,
+        p.action, p.dry_run AS "dryRun", p.module_action AS "moduleAction", p.direction, p.field, p.indicator,
+        p.indicator_type AS "indicatorType", p.src_ip AS "srcIp", p.dst_ip AS "dstIp", p.domain, p.url,
+        p.endpoint_host AS "endpointHost", p.endpoint_user AS "endpointUser",
+        p.endpoint_process AS "endpointProcess", f.serial AS "firewallSerial", f.hostname AS "firewallHostname",
+        fd.description AS "feedDescription", fd.source::text AS "feedSource", fd.dry_run AS "feedDryRun"
+      FROM page p
+      LEFT JOIN firewall f ON f.id = p.firewall_id AND f.tenant_id = p.tenant_id
+      LEFT JOIN LATERAL (
+        SELECT feed.description, feed.source, feed.dry_run FROM feed
+        WHERE feed.audit_id = p.audit_id
+          AND (feed.source = 'XOPS'
+               OR EXISTS (SELECT 1 FROM feed_target t WHERE t.feed_id = feed.id AND t.tenant_id = p.tenant_id))
+      ) fd ON true
+      ORDER BY p.occurred_at DESC, p.id DESC`;
+  }
+
+  /**
+   * Counts in [from, to) in one scan: the `top` indicators and firewalls, every action and source, and one row
+   * per non-empty bucket of `bucketMs` milliseconds (aligned on the epoch).
+   */
+  summary(query: ResolvedEventQuery, bucketMs: number, top: number): Promise<SummaryRow[]> {
+    const bucket = `${bucketMs / 1000} seconds`;
+    return this.prisma.$queryRaw<SummaryRow[]>`
+      SELECT dimension, indicator, "indicatorType", "firewallId", action, "dryRun", source, bucket, count, dropped,
+        "dryRuns"
+      FROM (
+        SELECT
+          CASE WHEN grouping(s.indicator, s.indicator_type) = 0 THEN 'indicator'
+               WHEN grouping(s.firewall_id) = 0 THEN 'firewall'
+               WHEN grouping(s.action, s.dry_run) = 0 THEN 'action'
+               WHEN grouping(s.source) = 0 THEN 'source'
+               ELSE 'bucket' END AS dimension,
+          s.indicator, s.indicator_type AS "indicatorType", s.firewall_id AS "firewallId", s.action,
+          s.dry_run AS "dryRun", s.source, s.bucket,
+          count(*)::int AS count,
+          (count(*) FILTER (WHERE s.action = 'drop'))::int AS dropped,
+          (count(*) FILTER (WHERE s.dry_run))::int AS "dryRuns",
+          row_number() OVER (
+            PARTITION BY grouping(s.indicator, s.indicator_type, s.firewall_id, s.action, s.dry_run, s.source, s.bucket)
+            ORDER BY count(*) DESC, s.indicator, s.firewall_id) AS rank
+        FROM (
+          SELECT e.indicator, e.indicator_type, e.firewall_id, e.action, e.dry_run, e.source,
+            date_bin(${bucket}::interval, e.occurred_at, TIMESTAMPTZ 'epoch') AS bucket
+          FROM threat_event e
+          WHERE ${Prisma.join(conditionsOf(query), ' AND ')}
+        ) s
+        GROUP BY GROUPING SETS ((s.indicator, s.indicator_type), (s.firewall_id), (s.action, s.dry_run), (s.source),
+          (s.bucket))
+      ) counted
+      WHERE dimension NOT IN ('indicator', 'firewall') OR rank <= ${top}`;
+  }
+
+  firewalls(
+    tenantIds: readonly string[],
+    firewallIds: readonly string[],
+  ): Promise<{ id: string; serial: string; hostname: string | null }[]> {
+    if (firewallIds.length === 0) return Promise.resolve([]);
+    return this.prisma.firewall.findMany({
+      where: { id: { in: [...firewallIds] }, tenantId: { in: [...tenantIds] } },
+      select: { id: true, serial: true, hostname: true },
+    });
+  }
+}
+
+/** The WHERE conditions of a query: its scope first, then each filter it has. */
+function conditionsOf(query: ResolvedEventQuery): Prisma.Sql[] {
+  const conditions = [scopeOf(query)];
+  const add = (condition: Prisma.Sql) => conditions.push(condition);
+  if (query.firewallId !== undefined) add(Prisma.sql`e.firewall_id = ${query.firewallId}::uuid`);
+  if (query.groupIds !== undefined) add(Prisma.sql`e.group_id = ANY(${query.groupIds}::uuid[])`);
+  if (query.auditId !== undefined) add(Prisma.sql`e.audit_id = ${query.auditId}`);
+  if (query.indicator !== undefined) add(Prisma.sql`e.indicator = ${query.indicator}`);
+  if (query.source !== undefined) add(Prisma.sql`e.source = ${query.source}`);
+  if (query.action !== undefined) add(Prisma.sql`e.action = ${query.action}`);
+  if (query.direction !== undefined) add(Prisma.sql`e.direction = ${query.direction}`);
+  if (query.module !== undefined) add(Prisma.sql`e.module = ${query.module}`);
+  if (query.dryRun !== undefined) add(Prisma.sql`e.dry_run = ${query.dryRun}`);
+  if (query.from !== undefined) add(Prisma.sql`e.occurred_at >= ${query.from}::timestamptz`);
+  if (query.to !== undefined) add(Prisma.sql`e.occurred_at < ${query.to}::timestamptz`);
+  if (query.endpointHost !== undefined)
+    add(Prisma.sql`lower(e.endpoint_host) = lower(${query.endpointHost})`);
+  if (query.endpointUser !== undefined)
+    add(Prisma.sql`lower(e.endpoint_user) = lower(${query.endpointUser})`);
+  return conditions;
+}
+
+/**
+ * The caller's tenants, each from its retention horizon on (rows past it may wait for the retention job, but are
+ * never shown). Tenants sharing a horizon share one condition, so the usual single tenant is one index range.
+ */
+function scopeOf(query: ResolvedEventQuery): Prisma.Sql {
+  const byHorizon = new Map<number, string[]>();
+  for (const { tenantId, horizon } of query.tenants) {
+    const ids = byHorizon.get(horizon.getTime()) ?? [];
+    ids.push(tenantId);
+    byHorizon.set(horizon.getTime(), ids);
+  }
+  const clauses = [...byHorizon].map(([horizon, ids]) => {
+    const tenant =
+      ids.length === 1
+        ? Prisma.sql`e.tenant_id = ${ids[0]}::uuid`
+        : Prisma.sql`e.tenant_id = ANY(${ids}::uuid[])`;
+    return Prisma.sql`(${tenant} AND e.occurred_at >= ${new Date(horizon)}::timestamptz)`;
+  });
+  return Prisma.sql`(${Prisma.join(clauses, ' OR ')})`;
+}

@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ThreatEventIngestProcessor } from './ingest/threat-event-ingest.processor';
+import { ReportingIngestModule } from './reporting-ingest.module';
+import {
+  DEFAULT_REPORTING_WORKER_OPTIONS,
+  REPORTING_WORKER_OPTIONS,
+  type ReportingWorkerOptions,
+} from './reporting-worker.options';
+
+/**
+ * The reporting jobs, for a worker process (services/worker, the standalone process, tests): storing event batches
+ * and partition maintenance with retention. Needs ConfigModule, ObservabilityModule, DbModule, MessagingModule.
+ */
+@Module({})
+export class ReportingWorkerModule {
+  static forRoot(options: Partial<ReportingWorkerOptions> = {}): DynamicModule {
+    return {
+      module: ReportingWorkerModule,
+      imports: [ReportingIngestModule],
+      providers: [
+        { provide: REPORTING_WORKER_OPTIONS, useValue: { ...DEFAULT_REPORTING_WORKER_OPTIONS, ...options } },
+        ThreatEventIngestProcessor,
+      ],
+    };
+  }
+}
