@@ -6,6 +6,8 @@ const EXACT = 1;
 const NETWORK = 2;
 /** The filter is 4 MB: worth it from this many entries (4 bytes an entry at a million); dropped under half. */
 const FILTER_MIN = 65536;
+/** Two bits for each of the 2^24 /24 blocks. */
+export const FILTER_WORDS = 1 << 20;
 
 /**
  * The ipv4 and cidr entries. With many of them, behind a filter of two bits per /24 block: "some address of this
@@ -15,14 +17,22 @@ const FILTER_MIN = 65536;
  * (whose tables stay in cache anyway) have no filter.
  */
 export class AddressIndex {
-  private filter = new Int32Array(0);
-  private staleBits = 0;
+  filter: Int32Array = new Int32Array(0);
+  /** Entries removed since the filter was built; their bits may still be set. */
+  staleFilterBits = 0;
 
+  /** With a stored filter (from a load, so no pass over the entries is needed), or one built here if due. */
   constructor(
     readonly exact: U32Table,
     readonly networks: CidrTable,
+    stored?: { filter: Int32Array; staleFilterBits: number },
   ) {
-    if (this.size >= FILTER_MIN) this.rebuildFilter();
+    if (stored !== undefined) {
+      this.filter = stored.filter;
+      this.staleFilterBits = stored.staleFilterBits;
+    } else if (this.size >= FILTER_MIN) {
+      this.rebuildFilter();
+    }
   }
 
   static empty(): AddressIndex {
@@ -72,23 +82,25 @@ export class AddressIndex {
     }
     const first = hits.count;
     if ((bits & EXACT) !== 0) {
-      // U32Table.find, inline: this is the per-packet path.
+      // U32Table.find, inline: this is the per-packet path. The key -1 (255.255.255.255) is the empty marker
+      // and lives in the spare slot.
       const key = address | 0;
       const exact = this.exact;
-      const keys = exact.keys;
-      const mask = exact.mask;
-      let slot = Math.imul(key, 0x9e3779b1) >>> exact.shift;
-      for (;;) {
-        const k = keys[slot]!;
-        if (k === key) {
-          hits.push(exactKind, slot);
-          break;
+      if (key === -1) {
+        if (exact.hasEmptyKey) hits.push(exactKind, exact.capacity);
+      } else {
+        const keys = exact.keys;
+        const mask = exact.mask;
+        let slot = Math.imul(key, 0x9e3779b1) >>> exact.shift;
+        for (;;) {
+          const k = keys[slot]!;
+          if (k === key) {
+            hits.push(exactKind, slot);
+            break;
+          }
+          if (k === -1) break;
+          slot = (slot + 1) & mask;
         }
-        if (k === -1) {
-          if (key === -1 && exact.hasEmptyKey) hits.push(exactKind, exact.capacity);
-          break;
-        }
-        slot = (slot + 1) & mask;
       }
     }
     if ((bits & NETWORK) !== 0) this.networks.collect(address, hits, networkKind);
@@ -113,16 +125,16 @@ export class AddressIndex {
     if (this.filter.length === 0) return;
     if (this.size < FILTER_MIN / 2) {
       this.filter = new Int32Array(0);
-      this.staleBits = 0;
-    } else if (++this.staleBits > this.size / 4) {
+      this.staleFilterBits = 0;
+    } else if (++this.staleFilterBits > this.size / 4) {
       this.rebuildFilter();
     }
   }
 
   private rebuildFilter(): void {
-    this.filter = new Int32Array(1 << 20);
+    this.filter = new Int32Array(FILTER_WORDS);
     this.exact.forEachSlot((slot) => this.mark(this.exact.keyAt(slot) >>> 8, EXACT));
     this.networks.forEachNetwork((network, prefix) => this.markNetwork(network, prefix));
-    this.staleBits = 0;
+    this.staleFilterBits = 0;
   }
 }

@@ -4,14 +4,18 @@ import type { ExclusionEntry, IocEntry, MatcherDelta, ModuleSettings, Traffic } 
 // Small universes, so random entries, exclusions and traffic collide often enough to exercise every rule.
 
 const octet = fc.constantFrom(0, 1, 128, 255);
-export const address = fc
-  .tuple(fc.constant(10), fc.constantFrom(0, 1), octet, octet)
-  .map((parts) => parts.join('.'));
+export const address = fc.oneof(
+  {
+    weight: 20,
+    arbitrary: fc.tuple(fc.constant(10), fc.constantFrom(0, 1), octet, octet).map((parts) => parts.join('.')),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('255.255.255.255', '0.0.0.0', '255.255.255.254') },
+);
 
 const prefix = fc.constantFrom(8, 9, 15, 16, 17, 23, 24, 25, 30, 31);
 export const network = fc.tuple(address, prefix).map(([base, bits]) => {
   const value = base.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
-  const masked = bits === 0 ? 0 : Math.floor(value / 2 ** (32 - bits)) * 2 ** (32 - bits);
+  const masked = Math.floor(value / 2 ** (32 - bits)) * 2 ** (32 - bits);
   return `${[24, 16, 8, 0].map((shift) => Math.floor(masked / 2 ** shift) % 256).join('.')}/${bits}`;
 });
 

@@ -75,7 +75,10 @@ export class BinaryWriter {
   }
 }
 
-/** Reads sections in the order they were written, as views over one private copy of the input. */
+/**
+ * Reads sections in the order they were written, as views over the input's bytes: a private copy of them, or,
+ * when the caller hands the bytes over (`adopt`), the caller's own buffer (copied anyway if not 4-byte aligned).
+ */
 export class BinaryReader {
   private readonly data: Uint8Array;
   private readonly words: Int32Array;
@@ -83,16 +86,16 @@ export class BinaryReader {
   private index = 0;
   private readonly sectionCount: number;
 
-  constructor(input: Uint8Array, expectedVersion: number) {
+  constructor(input: Uint8Array, expectedVersion: number, adopt: boolean) {
     if (input.length < HEADER_BYTES + TRAILER_BYTES) {
       throw new MatcherFormatError(
         'TRUNCATED',
         `matcher data is ${input.length} bytes, shorter than its header`,
       );
     }
-    // One copy: the tables are views into it and change in place later, so the caller's buffer stays untouched.
-    this.data = input.slice();
-    this.words = new Int32Array(this.data.buffer, 0, this.data.length >> 2);
+    // The tables are views into these bytes and change in place later.
+    this.data = adopt && input.byteOffset % 4 === 0 ? input : input.slice();
+    this.words = new Int32Array(this.data.buffer, this.data.byteOffset, this.data.length >> 2);
     const version = this.words[0]!;
     if (version !== expectedVersion) {
       throw new MatcherFormatError(
@@ -128,12 +131,12 @@ export class BinaryReader {
     const length = this.next(INT32S);
     if (length % 4 !== 0)
       throw new MatcherFormatError('CORRUPT', `section ${this.index - 1} is not whole words`);
-    return new Int32Array(this.data.buffer, this.at - padded(length), length >> 2);
+    return new Int32Array(this.data.buffer, this.data.byteOffset + this.at - padded(length), length >> 2);
   }
 
   bytes(): Uint8Array {
     const length = this.next(BYTES);
-    return new Uint8Array(this.data.buffer, this.at - padded(length), length);
+    return new Uint8Array(this.data.buffer, this.data.byteOffset + this.at - padded(length), length);
   }
 
   strings(): string[] {

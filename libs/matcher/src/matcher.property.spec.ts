@@ -18,3 +18,45 @@ describe('compiled matcher against the plain reference', () => {
     );
   });
 });
+
+describe('hostile traffic', () => {
+  const matcher = Matcher.build(
+    [
+      { value: 'evil.com', type: 'domain', source: 'MDR', auditId: 'a', dryRun: false },
+      { value: 'evil.com/', type: 'url', source: 'XOPS', auditId: 'b', dryRun: false },
+      { value: '10.0.0.0/8', type: 'cidr', source: 'MDR', auditId: 'c', dryRun: false },
+    ],
+    [{ type: 'HOST', value: 'pc-1' }],
+  );
+  const settings = {
+    mdr: { enabled: true, action: 'LOG_ONLY' },
+    xops: { enabled: true, action: 'LOG_ONLY' },
+  } as const;
+  const nasty = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 12 }),
+    fc.constantFrom(
+      '',
+      '\u0000',
+      'evil.com\u0000',
+      '\ud800.evil.com',
+      'http://evil.com/\udfff',
+      'x'.repeat(1 << 20),
+    ),
+    fc.string({ maxLength: 30 }).map((tail) => `http://evil.com/${tail}`),
+  );
+
+  it('never throws, whatever the fields hold', () => {
+    fc.assert(
+      fc.property(nasty, nasty, nasty, nasty, nasty, (srcIp, dstIp, domain, url, host) => {
+        for (const direction of ['outbound', 'inbound', 'system'] as const) {
+          const decision = matcher.check(
+            { direction, srcIp, dstIp, domain, url, endpoint: { host } },
+            settings,
+          );
+          expect(['allow', 'log']).toContain(decision.action);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

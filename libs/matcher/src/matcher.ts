@@ -56,10 +56,13 @@ export class Matcher {
     return matcher;
   }
 
-  /** Loads what `serialize` wrote. Throws MatcherFormatError on another format version, truncation or a
-   *  checksum mismatch: the caller then rebuilds from a snapshot. */
-  static deserialize(bytes: Uint8Array): Matcher {
-    const { iocs, exclusions } = readMatcher(bytes);
+  /**
+   * Loads what `serialize` wrote. Throws MatcherFormatError on another format version, truncation or a checksum
+   * mismatch: the caller then rebuilds from a snapshot. The tables are views over a copy of `bytes`; with
+   * `adopt`, over `bytes` itself (no copy), which the matcher then owns and changes as deltas arrive.
+   */
+  static deserialize(bytes: Uint8Array, options: { adopt?: boolean } = {}): Matcher {
+    const { iocs, exclusions } = readMatcher(bytes, options.adopt ?? false);
     return new Matcher(iocs, exclusions);
   }
 

@@ -1,4 +1,4 @@
-import { AddressIndex } from './address-index';
+import { AddressIndex, FILTER_WORDS } from './address-index';
 import { AuditTable } from './audit-table';
 import { BinaryReader, BinaryWriter } from './binary';
 import { Bloom } from './bloom';
@@ -23,8 +23,7 @@ export function writeMatcher(iocs: IocTables, exclusions: ExclusionIndex): Uint8
   const audits = iocs.audits.parts();
   out.strings(audits.ids);
   out.int32s(audits.refs);
-  writeU32Table(out, iocs.addresses);
-  writeCidrTable(out, iocs.networks);
+  writeAddressIndex(out, iocs.ips);
   writeStringTable(out, iocs.domains.table);
   writeStringTable(out, iocs.urls.table);
   writeU32Table(out, exclusions.ips);
@@ -36,8 +35,11 @@ export function writeMatcher(iocs: IocTables, exclusions: ExclusionIndex): Uint8
   return out.finish();
 }
 
-export function readMatcher(bytes: Uint8Array): { iocs: IocTables; exclusions: ExclusionIndex } {
-  const input = new BinaryReader(bytes, FORMAT_VERSION);
+export function readMatcher(
+  bytes: Uint8Array,
+  adopt: boolean,
+): { iocs: IocTables; exclusions: ExclusionIndex } {
+  const input = new BinaryReader(bytes, FORMAT_VERSION, adopt);
   const sums = input.int32s();
   if (sums.length !== 6) throw new MatcherFormatError('CORRUPT', 'the checksum section is not 6 words');
   const ids = input.strings();
@@ -45,7 +47,7 @@ export function readMatcher(bytes: Uint8Array): { iocs: IocTables; exclusions: E
   if (refs.length !== ids.length)
     throw new MatcherFormatError('CORRUPT', 'audit IDs and their counts differ');
   const iocs = new IocTables(
-    new AddressIndex(readU32Table(input), readCidrTable(input)),
+    readAddressIndex(input),
     new DomainIndex(readStringTable(input, domainHashOfBytes)),
     new UrlIndex(readStringTable(input, urlHashOfBytes)),
     AuditTable.fromParts(ids, refs),
@@ -90,6 +92,24 @@ function readU32Table(input: BinaryReader): U32Table {
   return U32Table.fromParts(keys, values, size, hasEmptyKey === 1);
 }
 
+function writeAddressIndex(out: BinaryWriter, index: AddressIndex): void {
+  writeU32Table(out, index.exact);
+  writeCidrTable(out, index.networks);
+  out.int32s([index.staleFilterBits]);
+  out.int32s(index.filter);
+}
+
+function readAddressIndex(input: BinaryReader): AddressIndex {
+  const exact = readU32Table(input);
+  const networks = readCidrTable(input);
+  const [staleBits] = scalars(input, 1) as [number];
+  const filter = input.int32s();
+  if (filter.length !== 0 && filter.length !== FILTER_WORDS) {
+    throw new MatcherFormatError('CORRUPT', `the address filter has ${filter.length} words`);
+  }
+  return new AddressIndex(exact, networks, { filter, staleFilterBits: staleBits });
+}
+
 function writeCidrTable(out: BinaryWriter, table: CidrTable): void {
   writeU32Table(out, table.table);
   writeU32Table(out, table.countsByBlock);
@@ -122,12 +142,9 @@ function readStringTable(input: BinaryReader, hashBytes: BytesHasher): StringTab
   ) {
     throw new MatcherFormatError('CORRUPT', `a string table has ${slots.length} slots for ${size} keys`);
   }
-  for (let i = 0; i < slots.length; i++) {
-    const record = slots[i]!;
-    if (fingerprints[i] !== 0 && (record < 1 || record + 3 > words.length)) {
-      throw new MatcherFormatError('CORRUPT', 'a string table slot points outside its arena');
-    }
-  }
+  // The checksum vouches for the bytes; this only guards the one invariant a probe loop relies on to stop.
+  if (fingerprints.indexOf(0) < 0)
+    throw new MatcherFormatError('CORRUPT', 'a string table has no empty slot');
   const bloom = new Bloom(bloomWords, bloomSizedFor);
   return StringTable.fromParts(hashBytes, { fingerprints, slots, words, size, garbage, bloom });
 }

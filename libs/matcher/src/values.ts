@@ -57,10 +57,10 @@ export function domainValue(value: string): string {
   return value;
 }
 
-/** A canonical URL without scheme: printable ASCII `host/path...` with a lowercase host. */
+/** A canonical URL without scheme: printable ASCII `host/path...` with a lowercase host, no port or userinfo. */
 export function urlValue(value: string): string {
   const slash = value.indexOf('/');
-  if (slash < 1 || !isKeyText(value, true) || hasUpperCase(value, 0, slash)) {
+  if (slash < 1 || !isKeyText(value, true) || !isCanonicalHost(value, slash)) {
     throw new MatcherInputError(`not a normalized URL (host/path, no scheme): ${JSON.stringify(value)}`);
   }
   return value;
@@ -73,12 +73,14 @@ export function hostValue(value: string): string {
   return value;
 }
 
-function hasUpperCase(value: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
+/** value[0, end) as a canonical URL host: no uppercase letter, none of ':' '@' '?' '#' (port, userinfo, query). */
+function isCanonicalHost(value: string, end: number): boolean {
+  for (let i = 0; i < end; i++) {
     const code = value.charCodeAt(i);
-    if (code >= 0x41 && code <= 0x5a) return true;
+    if ((code >= 0x41 && code <= 0x5a) || code === 0x3a || code === 0x40 || code === 0x3f || code === 0x23)
+      return false;
   }
-  return false;
+  return true;
 }
 
 /** Non-empty printable ASCII that fits a table key; uppercase letters only when allowed. */

@@ -1,0 +1,220 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AddressIndex } from './address-index';
+import { CidrTable, keyPrefix, NETMASK } from './cidr-table';
+import { domainHashOfBytes, domainHashOfString, urlHashOfBytes, urlHashOfString } from './hash';
+import { HitBuffer, HitKind } from './hit-buffer';
+import { StringTable } from './string-table';
+import { U32Table } from './u32-table';
+
+type Op<K> = { add: true; key: K; value: number } | { add: false; key: K };
+
+function ops<K>(key: fc.Arbitrary<K>): fc.Arbitrary<Op<K>[]> {
+  return fc.array(
+    fc.oneof(
+      fc.record({ add: fc.constant(true as const), key, value: fc.integer({ min: 1, max: 1e6 }) }),
+      fc.record({ add: fc.constant(false as const), key }),
+    ),
+    { maxLength: 400 },
+  );
+}
+
+/** Keys that collide and cluster: a few hundred values plus the key that is the empty marker. */
+const u32Key = fc.oneof(
+  fc.integer({ min: 0, max: 300 }),
+  fc.constantFrom(0xffffffff, 0x80000000, 0x7fffffff),
+);
+
+describe('U32Table', () => {
+  it('behaves like a Map through inserts, removals, growth and shrinking', () => {
+    fc.assert(
+      fc.property(ops(u32Key), (steps) => {
+        const table = new U32Table();
+        const model = new Map<number, number>();
+        for (const step of steps) {
+          if (step.add) {
+            table.setValues(table.insert(step.key), step.value, -step.value);
+            model.set(step.key, step.value);
+          } else {
+            const slot = table.find(step.key);
+            expect(slot >= 0).toBe(model.has(step.key));
+            if (slot >= 0) table.removeAt(slot);
+            model.delete(step.key);
+          }
+        }
+        expect(table.size).toBe(model.size);
+        for (const [key, value] of model) {
+          const slot = table.find(key);
+          expect(table.value0(slot)).toBe(value);
+          expect(table.value1(slot)).toBe(-value);
+        }
+        const seen: number[] = [];
+        table.forEachSlot((slot) => seen.push(table.keyAt(slot) >>> 0));
+        expect(seen.sort((a, b) => a - b)).toEqual([...model.keys()].sort((a, b) => a - b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives memory back when emptied', () => {
+    const table = new U32Table();
+    for (let key = 0; key < 50_000; key++) table.insert(key);
+    const full = table.byteLength();
+    for (let key = 0; key < 50_000; key++) table.removeAt(table.find(key));
+    expect(table.size).toBe(0);
+    expect(table.byteLength()).toBeLessThan(full / 100);
+  });
+});
+
+const word = fc.constantFrom('a', 'b', 'evil', 'x-y', 'com', 'org', 'dl', 'x.exe');
+const domainKey = fc.array(word, { minLength: 1, maxLength: 4 }).map((parts) => parts.join('.'));
+
+describe('StringTable', () => {
+  it('behaves like a Map through inserts, removals, growth, shrinking and arena compaction', () => {
+    fc.assert(
+      fc.property(ops(domainKey), (steps) => {
+        const table = new StringTable(domainHashOfBytes);
+        const model = new Map<string, number>();
+        const hash = (key: string): number => domainHashOfString(key, 0, key.length);
+        for (const step of steps) {
+          if (step.add) {
+            table.setValues(table.insert(hash(step.key), step.key), step.value, step.value + 1);
+            model.set(step.key, step.value);
+          } else {
+            const slot = table.find(hash(step.key), step.key, 0, step.key.length);
+            expect(slot >= 0).toBe(model.has(step.key));
+            if (slot >= 0) table.removeAt(slot);
+            model.delete(step.key);
+          }
+        }
+        expect(table.size).toBe(model.size);
+        for (const [key, value] of model) {
+          const slot = table.find(hash(key), key, 0, key.length);
+          expect(table.keyAt(slot)).toBe(key);
+          expect([table.value0(slot), table.value1(slot)]).toEqual([value, value + 1]);
+          expect(table.bloom.mayContain(hash(key))).toBe(true);
+        }
+        expect(table.garbage * 2).toBeLessThanOrEqual(table.used);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('finds a key given as two pieces of other strings', () => {
+    const table = new StringTable(urlHashOfBytes);
+    const key = 'evil.com/dl/x.exe';
+    table.insert(urlHashOfString(key), key);
+    const raw = 'http://a.evil.com:80/dl/x.exe?q';
+    expect(table.findJoined(urlHashOfString(key), raw, 9, 17, raw, 20, 29)).toBeGreaterThanOrEqual(0);
+    expect(table.findJoined(urlHashOfString(key), raw, 9, 17, raw, 20, 28)).toBe(-1);
+  });
+
+  it('gives memory back when emptied', () => {
+    const table = new StringTable(domainHashOfBytes);
+    const keys = Array.from({ length: 20_000 }, (_, i) => `host-${i}.example.com`);
+    for (const key of keys) table.insert(domainHashOfString(key, 0, key.length), key);
+    const full = table.byteLength();
+    for (const key of keys)
+      table.removeAt(table.find(domainHashOfString(key, 0, key.length), key, 0, key.length));
+    expect(table.size).toBe(0);
+    expect(table.byteLength()).toBeLessThan(full / 20);
+  });
+});
+
+const network = fc
+  .tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 8, 12, 16, 17, 20, 24, 28, 31))
+  .map(([address, prefix]) => ({ network: (address & NETMASK[prefix]!) >>> 0, prefix }));
+
+describe('CidrTable', () => {
+  it('finds exactly the networks containing an address, longest first, with and without its block index', () => {
+    fc.assert(
+      fc.property(
+        fc.array(network, { maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 30 }),
+        fc.boolean(),
+        (networks, addresses, many) => {
+          // With over a thousand networks the table switches its per-block index on.
+          const filler = many
+            ? Array.from({ length: 1100 }, (_, i) => ({ network: 0xc0000000 + i * 256, prefix: 24 }))
+            : [];
+          const table = new CidrTable();
+          const present = new Map<string, { network: number; prefix: number }>();
+          for (const n of [...filler, ...networks]) {
+            table.insert(n.network, n.prefix);
+            present.set(`${n.network}/${n.prefix}`, n);
+          }
+          const check = (address: number): void => {
+            const hits = new HitBuffer();
+            table.collect(address, hits, HitKind.DstNetwork);
+            const found = Array.from(hits.slots.subarray(0, hits.count), (slot) =>
+              networkOf(table.table.keyAt(slot)),
+            );
+            const expected = [...present.values()]
+              .filter((n) => (address & NETMASK[n.prefix]!) >>> 0 === n.network)
+              .sort((a, b) => b.prefix - a.prefix)
+              .map((n) => `${n.network}/${n.prefix}`);
+            expect(found).toEqual(expected);
+          };
+          for (const address of [...addresses, ...networks.map((n) => n.network)]) check(address);
+          for (const n of networks) {
+            const slot = table.find(n.network, n.prefix);
+            if (slot >= 0) table.removeAt(slot);
+            present.delete(`${n.network}/${n.prefix}`);
+          }
+          for (const address of [...addresses, ...networks.map((n) => n.network)]) check(address);
+          expect(table.size).toBe(present.size);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+function networkOf(key: number): string {
+  const prefix = keyPrefix(key);
+  return `${(key & NETMASK[prefix]!) >>> 0}/${prefix}`;
+}
+
+describe('AddressIndex', () => {
+  it('agrees with plain sets as it grows past its block filter, loses entries and drops the filter again', () => {
+    const index = AddressIndex.empty();
+    const addresses = new Set<number>();
+    const networks = new Map<string, { network: number; prefix: number }>();
+    let state = 7;
+    const random = (): number => (state = (Math.imul(state, 0x2c1b3c6d) + 0x9e3779b9) >>> 0);
+    const lookupMatches = (address: number): boolean => {
+      const hits = new HitBuffer();
+      index.lookup(address, hits, HitKind.DstExact, HitKind.DstNetwork);
+      const exact = addresses.has(address) ? 1 : 0;
+      const inside = [...networks.values()].filter(
+        (n) => (address & NETMASK[n.prefix]!) >>> 0 === n.network,
+      ).length;
+      return hits.count === exact + inside;
+    };
+    const probes = (): number[] => [
+      ...Array.from({ length: 200 }, () => random()),
+      ...[...addresses].slice(0, 200),
+      ...[...networks.values()].map((n) => n.network + 1),
+    ];
+    for (let i = 0; i < 80_000; i++) addresses.add(random());
+    for (let i = 0; i < 50; i++) {
+      const prefix = 16 + (random() % 15);
+      const n = { network: (random() & NETMASK[prefix]!) >>> 0, prefix };
+      networks.set(`${n.network}/${n.prefix}`, n);
+    }
+    for (const address of addresses) index.insertAddress(address);
+    for (const n of networks.values()) index.insertNetwork(n.network, n.prefix);
+    expect(probes().every(lookupMatches)).toBe(true);
+    const doomed = [...addresses].slice(0, 60_000);
+    for (const address of doomed) {
+      index.removeAddressAt(index.exact.find(address));
+      addresses.delete(address);
+    }
+    for (const n of [...networks.values()].slice(0, 25)) {
+      index.removeNetworkAt(index.networks.find(n.network, n.prefix));
+      networks.delete(`${n.network}/${n.prefix}`);
+    }
+    expect([...probes(), ...doomed.slice(0, 200)].every(lookupMatches)).toBe(true);
+    expect(index.size).toBe(addresses.size + networks.size);
+  });
+});
