@@ -4,6 +4,7 @@ import { DbModule } from '@threatline/db';
 import { FeedsWorkerModule } from '@threatline/feeds';
 import { MessagingModule } from '@threatline/messaging';
 import { ObservabilityModule } from '@threatline/observability';
+import { ReportingWorkerModule } from '@threatline/reporting';
 import { StreamCompactionModule, StreamsModule } from '@threatline/streams';
 
 /**
@@ -27,6 +28,7 @@ export class WorkerModule {
         StreamsModule,
         StreamCompactionModule,
         FeedsWorkerModule.forRoot(),
+        ReportingWorkerModule.forRoot(),
       ],
     };
   }

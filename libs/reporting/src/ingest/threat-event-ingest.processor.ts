@@ -41,7 +41,7 @@ export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnMod
       { concurrency: this.options.ingestConcurrency },
     );
     await this.jobs.process(QUEUES.threatEventMaintenance, async () => {
-      await this.maintenance.run(this.options.deleteBudgetMs);
+      await this.maintenance.run(this.options.deleteLimits);
     });
     this.enqueueMaintenance();
     this.timer = setInterval(() => this.enqueueMaintenance(), this.options.maintenanceIntervalMs);

@@ -8,8 +8,13 @@ import { PartitionRepository } from './partition.repository';
 export const PARTITIONS_AHEAD = 3;
 /** The retention when no tenant exists yet (the column's default). */
 export const DEFAULT_RETENTION_DAYS = 30;
-/** Rows one retention DELETE removes. */
-export const DELETE_BATCH = 5000;
+/** How much deleting one run may do: rows per DELETE, and time before it stops (the next run goes on). */
+export interface DeleteLimits {
+  batch: number;
+  budgetMs: number;
+}
+
+export const DEFAULT_DELETE_LIMITS: DeleteLimits = { batch: 5000, budgetMs: 60_000 };
 
 export interface MaintenanceResult {
   created: Date[];
@@ -25,8 +30,8 @@ export interface MaintenanceResult {
  * Retention: one partition holds every tenant's events of its day, and tenants keep events for different numbers
  * of days. A partition is dropped whole once it is older than the LONGEST retention any tenant has (no tenant
  * needs a row in it). Inside that window, the events of tenants with a shorter retention that have expired are
- * deleted by a bounded job: batches of DELETE_BATCH rows, per retention class (tenants grouped by their number of
- * days, which are few), for at most `deleteBudgetMs` per run. Readers never show expired rows meanwhile (the
+ * deleted by a bounded job: DELETEs of `limits.batch` rows, per retention class (tenants grouped by their number
+ * of days, which are few), for at most `limits.budgetMs` per run. Readers never show expired rows meanwhile (the
  * queries clamp to each tenant's horizon). With most tenants on the default this deletes little until someone
  * raises a retention above the rest; then the deletion is a steady trickle of one day's events per day.
  */
@@ -59,7 +64,7 @@ export class PartitionMaintenance {
   }
 
   /** One maintenance run: partitions ahead, expired partitions dropped, expired rows of shorter retentions deleted. */
-  async run(deleteBudgetMs = 60_000): Promise<MaintenanceResult> {
+  async run(limits: DeleteLimits = DEFAULT_DELETE_LIMITS): Promise<MaintenanceResult> {
     const now = this.clock.now();
     const today = utcDayOf(now);
     const ahead = Array.from({ length: PARTITIONS_AHEAD + 1 }, (_, i) => addDays(today, i));
@@ -78,16 +83,16 @@ export class PartitionMaintenance {
     }
     this.metrics.partitionsDropped.inc(dropped.length);
 
-    const deadline = Date.now() + deleteBudgetMs;
+    const deadline = Date.now() + limits.budgetMs;
     let deleted = 0;
     let complete = true;
     for (const { days } of classes.slice(1)) {
       const before = new Date(now.getTime() - days * DAY_MS);
       for (;;) {
-        const count = await this.partitions.deleteExpired(days, before, DELETE_BATCH);
+        const count = await this.partitions.deleteExpired(days, before, limits.batch);
         deleted += count;
         this.metrics.eventsExpired.inc(count);
-        if (count < DELETE_BATCH) break;
+        if (count < limits.batch) break;
         if (Date.now() >= deadline) {
           complete = false;
           break;

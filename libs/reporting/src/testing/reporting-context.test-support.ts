@@ -1,12 +1,15 @@
 import { Global, Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule, loadConfig } from '@threatline/config';
-import { DbModule, type PrismaClient } from '@threatline/db';
+import { DbModule, PrismaService, type PrismaClient } from '@threatline/db';
 import { createTestDatabase, type TestDatabase } from '@threatline/db/testing';
 import { MessagingModule } from '@threatline/messaging';
 import { ObservabilityModule } from '@threatline/observability';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Clock, CLOCK_OVERRIDE } from '../clock';
 
 export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -29,7 +32,8 @@ export class ManualClock extends Clock {
 export interface ReportingContext {
   app: INestApplicationContext;
   prisma: PrismaClient;
-  database: TestDatabase;
+  /** Null on the embedded PGlite. */
+  database: TestDatabase | null;
   queuePrefix: string;
   close(): Promise<void>;
 }
@@ -42,6 +46,8 @@ export interface ReportingContextOptions {
   clock?: Clock;
   /** An existing database (a second process of the same test); a fresh one by default. */
   database?: TestDatabase;
+  /** Run on the embedded PGlite (in a temporary data directory) instead of PostgreSQL. */
+  pglite?: boolean;
   queuePrefix?: string;
 }
 
@@ -50,13 +56,15 @@ export interface ReportingContextOptions {
  * random key prefix, with an optional controllable clock.
  */
 export async function createReportingContext(options: ReportingContextOptions): Promise<ReportingContext> {
-  const ownsDatabase = options.database === undefined;
-  const database = options.database ?? (await createTestDatabase());
+  const ownsDatabase = options.database === undefined && !options.pglite;
+  const database = options.pglite ? null : (options.database ?? (await createTestDatabase()));
+  const dataDir = await mkdtemp(join(tmpdir(), 'threatline-reporting-'));
   const queuePrefix = options.queuePrefix ?? `test-${randomUUID().slice(0, 8)}`;
   const redisUrl = options.redisUrl === undefined ? TEST_REDIS_URL : options.redisUrl;
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    ...(database ? { DATABASE_URL: database.url } : {}),
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     QUEUE_PREFIX: queuePrefix,
     MIGRATE_ON_START: 'false',
@@ -73,7 +81,7 @@ export async function createReportingContext(options: ReportingContextOptions): 
       TestClockModule,
       ConfigModule.forRoot(config),
       ObservabilityModule,
-      DbModule.forRoot({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrateOnStart: false }),
+      DbModule.forRoot({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrateOnStart: !database }),
       MessagingModule.forRoot({ redisUrl: config.redisUrl, prefix: queuePrefix }),
       ...options.imports,
     ],
@@ -83,13 +91,14 @@ export async function createReportingContext(options: ReportingContextOptions): 
   await app.init();
   return {
     app,
-    prisma: database.prisma,
+    prisma: database?.prisma ?? app.get(PrismaService),
     database,
     queuePrefix,
     async close() {
       await app.close();
       if (redisUrl === TEST_REDIS_URL) await deleteRedisKeys(`${queuePrefix}:*`);
-      if (ownsDatabase) await database.dispose();
+      if (ownsDatabase) await database?.dispose();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
