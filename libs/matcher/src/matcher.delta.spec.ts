@@ -57,7 +57,7 @@ describe('incremental deltas', () => {
       ),
       { numRuns: 300 },
     );
-  });
+  }, 30_000);
 
   it('grow and shrink every table, and still equal a fresh build', () => {
     const added: IocEntry[] = [];
@@ -108,7 +108,7 @@ describe('incremental deltas', () => {
       };
       expect(live.check(traffic, settings)).toEqual(fresh.check(traffic, settings));
     }
-  });
+  }, 60_000);
 
   it('replace an entry with the same source and value, and keep one per source', () => {
     const matcher = Matcher.build([

@@ -16,7 +16,7 @@ describe('compiled matcher against the plain reference', () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 30_000);
 });
 
 describe('hostile traffic', () => {
@@ -58,5 +58,5 @@ describe('hostile traffic', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 30_000);
 });

@@ -60,7 +60,7 @@ describe('binary serialization', () => {
       ),
       { numRuns: 200 },
     );
-  });
+  }, 30_000);
 
   it('round-trips a matcher large enough for every index (block filter, per-block network lengths)', () => {
     const entries: IocEntry[] = [];
@@ -90,7 +90,7 @@ describe('binary serialization', () => {
       expect(loaded.lookupIpv4(address)).toBe(original.lookupIpv4(address));
     }
     expect(sameBytes(loaded.serialize(), original.serialize())).toBe(true);
-  });
+  }, 30_000);
 
   it('copies the input by default and works in place on adopted bytes', () => {
     const bytes = Matcher.build(sample).serialize();

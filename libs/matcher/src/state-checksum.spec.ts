@@ -44,7 +44,7 @@ describe('Fnv1a64', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 30_000);
 
   it('streams: hashing parts one after the other equals hashing them joined', () => {
     fc.assert(
@@ -141,5 +141,5 @@ describe('matcher checksums', () => {
       ),
       { numRuns: 300 },
     );
-  });
+  }, 30_000);
 });

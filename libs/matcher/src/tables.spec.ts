@@ -54,7 +54,7 @@ describe('U32Table', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 30_000);
 
   it('gives memory back when emptied', () => {
     const table = new U32Table();
@@ -98,7 +98,7 @@ describe('StringTable', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 30_000);
 
   it('finds a key given as two pieces of other strings', () => {
     const table = new StringTable(urlHashOfBytes);
@@ -167,7 +167,7 @@ describe('CidrTable', () => {
       ),
       { numRuns: 200 },
     );
-  });
+  }, 30_000);
 });
 
 function networkOf(key: number): string {
@@ -216,5 +216,5 @@ describe('AddressIndex', () => {
     }
     expect([...probes(), ...doomed.slice(0, 200)].every(lookupMatches)).toBe(true);
     expect(index.size).toBe(addresses.size + networks.size);
-  });
+  }, 30_000);
 });
