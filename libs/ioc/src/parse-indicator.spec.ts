@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anyUtf16String, indicatorLike, urlLike } from './arbitraries.test-support';
+import { anyUtf16String, domainLike, indicatorLike, urlLike } from './arbitraries.test-support';
+import { parseDomainName } from './domain';
 import { IocType } from './indicator';
 import { parseIndicator } from './parse-indicator';
 import { REJECTION_CODES } from './rejection';
@@ -157,6 +158,24 @@ describe('normalization', () => {
       new Set(spellings.map((raw) => parseIndicator(raw, 'url')).map((r) => r.ok && r.normalized)),
     ).toEqual(new Set(['evil.com/a/c']));
   });
+
+  it('answers a domain through the ASCII fast path exactly as through IDNA (property)', () => {
+    fc.assert(
+      fc.property(domainLike, (raw) => {
+        const full = parseDomainName(raw.trim(), 2);
+        const parsed = parseIndicator(raw, 'domain');
+        if (full.ok)
+          expect(parsed).toEqual({
+            ok: true,
+            type: 'domain',
+            normalized: full.name,
+            warnings: full.warnings,
+          });
+        else if (parsed.ok) expect(parsed.type).not.toBe('domain');
+      }),
+      { numRuns: 3000 },
+    );
+  }, 30_000);
 
   it('carries the MIXED_SCRIPT warning for domains and URL hosts', () => {
     expect(parseIndicator('pаypal.com')).toMatchObject({ ok: true, warnings: [{ code: 'MIXED_SCRIPT' }] });

@@ -3,6 +3,7 @@ import { formatCidr, parseCidr } from './cidr';
 import { checkDefanged } from './defang';
 import { detectType } from './detect';
 import { parseDomainName } from './domain';
+import { fastCanonicalDomain } from './domain-fast-path';
 import { IndicatorWarning, IocType, ParsedIndicator } from './indicator';
 import { formatIpv4 } from './ipv4';
 import { parseIpv4Indicator } from './ipv4-indicator';
@@ -67,6 +68,10 @@ function parseAs(text: string, type: IocType): ParsedIndicator | Rejection {
         : accepted('cidr', formatCidr(network));
     }
     case 'domain': {
+      // Plain ASCII names (nearly every feed line) skip IDNA: for them UTS #46 only lowercases, and without
+      // punycode labels there is no script mix to warn about. A single label goes the full way to be refused.
+      const fast = fastCanonicalDomain(text);
+      if (fast !== null && fast.includes('.')) return accepted('domain', fast);
       const domain = parseDomainName(text, 2);
       return domain.ok ? accepted('domain', domain.name, domain.warnings) : domain;
     }
