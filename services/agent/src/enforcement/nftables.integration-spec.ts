@@ -119,7 +119,7 @@ describe('nftables enforcement in a network namespace', () => {
     const enforcer = new NftablesEnforcer(nftRunner(['ip', 'netns', 'exec', fw, 'nft']), silent);
     const entries = [entry('ipv4', IOC), entry('cidr', '10.231.0.0/29'), entry('ipv4', LOG_ONLY, 'XOPS')];
     const exclusions: ExclusionEntry[] = [{ type: 'IP', value: EXCLUDED }];
-    await enforcer.update(addressSets(entries, exclusions, settings));
+    await enforcer.update(() => addressSets(entries, exclusions, settings));
     expect(enforcer.status.state).toBe('in-step');
 
     expect(connects(fw, IOC)).toBe(false);
@@ -139,12 +139,14 @@ describe('nftables enforcement in a network namespace', () => {
   it('follows deltas atomically: a removed IoC passes again, a new exclusion opens an address', async () => {
     const enforcer = new NftablesEnforcer(nftRunner(['ip', 'netns', 'exec', fw, 'nft']), silent);
     const entries = [entry('ipv4', IOC), entry('cidr', '10.231.0.0/29')];
-    await enforcer.update(addressSets(entries, [], settings));
+    await enforcer.update(() => addressSets(entries, [], settings));
     expect(connects(fw, EXCLUDED)).toBe(false);
-    await enforcer.update(addressSets(entries, [{ type: 'NETWORK', value: '10.231.0.0/30' }], settings));
+    await enforcer.update(() =>
+      addressSets(entries, [{ type: 'NETWORK', value: '10.231.0.0/30' }], settings),
+    );
     expect(connects(fw, EXCLUDED)).toBe(true);
     expect(connects(fw, IN_IOC_NETWORK)).toBe(false);
-    await enforcer.update(addressSets([entry('cidr', '10.231.0.0/29')].slice(1), [], settings));
+    await enforcer.update(() => addressSets([entry('cidr', '10.231.0.0/29')].slice(1), [], settings));
     expect(connects(fw, IOC)).toBe(true);
     expect(connects(fw, IN_IOC_NETWORK)).toBe(true);
     const table = sh('ip', 'netns', 'exec', fw, 'nft', 'list', 'set', 'ip', 'threatline', 'drop4');
@@ -153,10 +155,10 @@ describe('nftables enforcement in a network namespace', () => {
 
   it('turns the module off: MDR disabled, nothing is dropped', async () => {
     const enforcer = new NftablesEnforcer(nftRunner(['ip', 'netns', 'exec', fw, 'nft']), silent);
-    await enforcer.update(addressSets([entry('ipv4', IOC)], [], settings));
+    await enforcer.update(() => addressSets([entry('ipv4', IOC)], [], settings));
     expect(connects(fw, IOC)).toBe(false);
     const off = { ...settings, mdr: { enabled: false, action: 'LOG_AND_DROP' as const } };
-    await enforcer.update(addressSets([entry('ipv4', IOC)], [], off));
+    await enforcer.update(() => addressSets([entry('ipv4', IOC)], [], off));
     expect(connects(fw, IOC)).toBe(true);
   });
 
@@ -166,8 +168,8 @@ describe('nftables enforcement in a network namespace', () => {
       ...silent,
       warn: (m) => warnings.push(m),
     });
-    await enforcer.update(addressSets([entry('ipv4', IOC)], [], settings));
-    await enforcer.update(addressSets([entry('ipv4', CLEAN)], [], settings));
+    await enforcer.update(() => addressSets([entry('ipv4', IOC)], [], settings));
+    await enforcer.update(() => addressSets([entry('ipv4', CLEAN)], [], settings));
     expect(enforcer.status.state).toBe('unavailable');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('without kernel enforcement');

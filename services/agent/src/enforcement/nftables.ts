@@ -66,7 +66,7 @@ export type NftablesStatus = 'off' | 'unavailable' | 'starting' | 'in-step' | 'f
  */
 export class NftablesEnforcer {
   private applied: AddressSets | null = null;
-  private wanted: AddressSets | null = null;
+  private wanted: (() => AddressSets) | null = null;
   private running: Promise<void> | null = null;
   private state: NftablesStatus = 'starting';
   private lastError: string | null = null;
@@ -81,10 +81,11 @@ export class NftablesEnforcer {
     return { state: this.state, lastError: this.lastError, table: `ip ${this.table}` };
   }
 
-  /** Asks for `sets`; resolves when the kernel holds them (or enforcement is unavailable). */
-  update(sets: AddressSets): Promise<void> {
+  /** Asks for the sets `wanted` computes (called when their turn comes, so a burst of changes computes them
+   *  once); resolves when the kernel holds them (or enforcement is unavailable). */
+  update(wanted: () => AddressSets): Promise<void> {
     if (this.state === 'unavailable') return Promise.resolve();
-    this.wanted = sets;
+    this.wanted = wanted;
     this.running ??= this.drain().finally(() => {
       this.running = null;
     });
@@ -98,7 +99,7 @@ export class NftablesEnforcer {
 
   private async drain(): Promise<void> {
     while (this.wanted !== null) {
-      const target = this.wanted;
+      const target = this.wanted();
       this.wanted = null;
       try {
         await this.run(this.scriptTo(target));

@@ -66,6 +66,23 @@ export class EventSpool {
     return spool;
   }
 
+  /** Spooled and dropped counts from the files alone (for `status`, while the agent may be running). */
+  static async summary(stateDir: string): Promise<{ spooled: number; dropped: number }> {
+    const directory = join(stateDir, 'events', 'spool');
+    const names = await readdir(directory).catch(() => [] as string[]);
+    let spooled = 0;
+    for (const name of names) {
+      const match = SEGMENT.exec(name);
+      if (match !== null) spooled += Number(match[3]);
+    }
+    const dropped = safeJson(
+      (await readFile(join(directory, DROPPED_FILE), 'utf8').catch(() => null)) ?? '',
+    ) as {
+      dropped?: unknown;
+    } | null;
+    return { spooled, dropped: typeof dropped?.dropped === 'number' ? dropped.dropped : 0 };
+  }
+
   /** Spooled events (written and waiting in memory). */
   get size(): number {
     return this.segments.reduce((sum, segment) => sum + segment.count, 0) + this.buffer.length;

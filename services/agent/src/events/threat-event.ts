@@ -5,7 +5,7 @@ import type { EventModule } from '../decision/traffic-input';
 
 /** An Active threat response event (contract section 8; the design's threat event schema). The firewall id is not
  *  in it: the service takes it from the authenticated connection. */
-export interface ThreatEvent {
+export type ThreatEvent = {
   id: string;
   occurredAt: string;
   auditId: string;
@@ -24,7 +24,7 @@ export interface ThreatEvent {
   domain?: string;
   url?: string;
   endpoint?: { host?: string; user?: string; process?: string };
-}
+};
 
 /** One event per reported match of a log or drop decision (an allow produces none). */
 export function eventsOf(
