@@ -17,6 +17,7 @@ import {
 } from 'graphql';
 import { ApiKeyRole } from '@threatline/db';
 import { createTestApi, TestApi } from '@threatline/http/testing';
+import { ReportingModule } from '@threatline/reporting';
 import {
   makeApiKey,
   makeEnrollmentToken,
@@ -26,6 +27,7 @@ import {
   makeProvider,
   makeTenant,
 } from '../support/factories';
+import { makeThreatEvent, storeThreatEvents } from '../support/threat-events';
 
 /**
  * The tenant isolation matrix: every Query and Mutation field of the schema, called with a
@@ -50,6 +52,8 @@ const expectations: Record<string, Expectation> = {
   'Query.threatExclusions': 'not-found',
   'Query.feeds': 'list',
   'Query.feed': 'not-found',
+  'Query.threatEvents': 'not-found',
+  'Query.threatEventSummary': 'not-found',
   'Mutation.createTenant': 'forbidden',
   'Mutation.createMdrProvider': 'forbidden',
   'Mutation.setProviderTenants': 'forbidden',
@@ -110,6 +114,8 @@ describe('tenant isolation over the whole GraphQL schema', () => {
     const admin = await makeApiKey(api.prisma, ApiKeyRole.FLEET_ADMIN, { tenantId: tenant.id });
     const token = await makeEnrollmentToken(api.prisma, tenant.id, group.id);
     const exclusion = await makeExclusion(api.prisma, tenant.id, group.id);
+    // An event of the firewall, whose id must never reach the other tenant.
+    await storeThreatEvents(api, firewall.id, [makeThreatEvent()]);
     return {
       tenantId: tenant.id,
       providerId: provider.id,
@@ -139,7 +145,7 @@ describe('tenant isolation over the whole GraphQL schema', () => {
   }
 
   beforeAll(async () => {
-    api = await createTestApi();
+    api = await createTestApi({ imports: [ReportingModule] });
     a = await makeTenantFixture('tenant-a');
     b = await makeTenantFixture('tenant-b');
     const introspection = await api.graphql<IntrospectionQuery>(getIntrospectionQuery(), {}, a.adminKey);
@@ -213,6 +219,10 @@ describe('tenant isolation over the whole GraphQL schema', () => {
       case 'after':
         // From the first page: a cursor is only ever one the API issued.
         return null;
+      case 'from':
+        return new Date(Date.now() - 3_600_000).toISOString();
+      case 'to':
+        return new Date().toISOString();
     }
     if (isScalarType(named) && named.name === 'Boolean') return true;
     if (isScalarType(named) && named.name === 'Int') return 1;

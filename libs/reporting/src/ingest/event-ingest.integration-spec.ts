@@ -122,7 +122,11 @@ describe('event ingest in embedded mode (PGlite, in-process queue)', () => {
   let context: ReportingContext;
 
   beforeAll(async () => {
-    context = await createReportingContext({ imports: [ReportingIngestModule], redisUrl: null, pglite: true });
+    context = await createReportingContext({
+      imports: [ReportingIngestModule],
+      redisUrl: null,
+      pglite: true,
+    });
   });
   afterAll(() => context?.close());
 

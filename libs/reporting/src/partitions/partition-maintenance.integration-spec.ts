@@ -62,7 +62,11 @@ describe('event partitions and retention, on a clock the test moves', () => {
 
   it('lets concurrent creators of one partition all succeed', async () => {
     const days = [day('2026-11-10'), day('2026-11-11')];
-    const created = await Promise.all([partitions.create(days), partitions.create(days), partitions.create(days)]);
+    const created = await Promise.all([
+      partitions.create(days),
+      partitions.create(days),
+      partitions.create(days),
+    ]);
     expect(created.flat().map((d) => d.getTime())).toEqual(days.map((d) => d.getTime()));
   });
 

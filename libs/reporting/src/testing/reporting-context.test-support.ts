@@ -81,7 +81,11 @@ export async function createReportingContext(options: ReportingContextOptions): 
       TestClockModule,
       ConfigModule.forRoot(config),
       ObservabilityModule,
-      DbModule.forRoot({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrateOnStart: !database }),
+      DbModule.forRoot({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        migrateOnStart: !database,
+      }),
       MessagingModule.forRoot({ redisUrl: config.redisUrl, prefix: queuePrefix }),
       ...options.imports,
     ],
