@@ -10,6 +10,9 @@ import { validateChanges } from './stream-validation';
 /** Deltas kept per stream however old they are, so a briefly disconnected agent still resumes from the log. */
 export const MIN_DELTAS_KEPT = 1000;
 
+/** Rebuilding or compacting a big stream rewrites many rows: far beyond Prisma's default 5 s transaction limit. */
+const MAINTENANCE_TRANSACTION_TIMEOUT_MS = 5 * 60 * 1000;
+
 export interface CompactionResult {
   streams: number;
   deletedDeltas: number;
@@ -35,7 +38,9 @@ export class StreamMaintenance {
     let deletedDeltas = 0;
     let streams = 0;
     for (const { stream_id: streamId } of candidates) {
-      const deleted = await this.prisma.$transaction((tx) => compactStream(tx, streamId, cutoff));
+      const deleted = await this.prisma.$transaction((tx) => compactStream(tx, streamId, cutoff), {
+        timeout: MAINTENANCE_TRANSACTION_TIMEOUT_MS,
+      });
       if (deleted > 0) streams++;
       deletedDeltas += deleted;
     }
@@ -48,23 +53,26 @@ export class StreamMaintenance {
    * head seq stays where it was, so seqs (and acks against them) keep growing across epochs.
    */
   async rebuildStream(streamId: StreamId, entries?: readonly StreamEntry[]): Promise<StreamHead> {
-    const head = await this.prisma.$transaction(async (tx) => {
-      const stream = await lockStream(tx, streamId);
-      if (entries !== undefined) await replaceEntries(tx, streamId, entries);
-      const current = await tx.$queryRaw<{ entry: StreamEntry }[]>`
-        SELECT entry FROM stream_entry WHERE stream_id = ${streamId}`;
-      const headSeq = seqNumber(stream.head_seq);
-      const checksum = stateChecksumOf(
-        streamId,
-        current.map((row) => row.entry),
-      );
-      await tx.$executeRaw`DELETE FROM stream_delta WHERE stream_id = ${streamId}`;
-      await tx.$executeRaw`
+    const head = await this.prisma.$transaction(
+      async (tx) => {
+        const stream = await lockStream(tx, streamId);
+        if (entries !== undefined) await replaceEntries(tx, streamId, entries);
+        // One JSON text rather than a row per entry: far cheaper for big streams.
+        const [all] = await tx.$queryRaw<{ entries: string }[]>`
+        SELECT '[' || coalesce(string_agg(entry::text, ','), '') || ']' AS entries
+          FROM stream_entry WHERE stream_id = ${streamId}`;
+        const current = JSON.parse(all?.entries ?? '[]') as StreamEntry[];
+        const headSeq = seqNumber(stream.head_seq);
+        const checksum = stateChecksumOf(streamId, current);
+        await tx.$executeRaw`DELETE FROM stream_delta WHERE stream_id = ${streamId}`;
+        await tx.$executeRaw`
         UPDATE stream SET epoch = ${stream.epoch + 1}, checksum = ${checksum}, entry_count = ${current.length},
                           log_start_seq = ${headSeq + 1}, updated_at = now()
         WHERE id = ${streamId}`;
-      return { streamId, epoch: stream.epoch + 1, head: headSeq };
-    });
+        return { streamId, epoch: stream.epoch + 1, head: headSeq };
+      },
+      { timeout: MAINTENANCE_TRANSACTION_TIMEOUT_MS },
+    );
     await this.writer.notify([head]);
     return head;
   }

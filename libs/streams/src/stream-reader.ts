@@ -85,7 +85,8 @@ export class StreamReader {
         this.prisma.$queryRaw<StreamRow[]>`
           SELECT epoch, head_seq, checksum, entry_count, log_start_seq FROM stream WHERE id = ${streamId}`,
         this.prisma.$queryRaw<{ entries: string }[]>`
-          SELECT coalesce(json_agg(entry), '[]')::text AS entries FROM stream_entry WHERE stream_id = ${streamId}`,
+          SELECT '[' || coalesce(string_agg(entry::text, ','), '') || ']' AS entries
+          FROM stream_entry WHERE stream_id = ${streamId}`,
       ],
       { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
     );

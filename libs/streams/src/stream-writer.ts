@@ -41,7 +41,8 @@ export class StreamWriter {
     const unchanged = { streamId, epoch: stream.epoch, head, appended: 0, checksum: stream.checksum };
     if (changes.length === 0) return unchanged;
 
-    const current = await currentEntries(tx, streamId, changes);
+    const current =
+      stream.entry_count === 0 ? new Map<string, StreamEntry>() : await currentEntries(tx, streamId, changes);
     const checksum = StateChecksum.fromHex(stream.checksum);
     let entryCount = stream.entry_count;
     const deltas: { seq: number; op: 'upsert' | 'remove'; key: string; entry: StreamEntry | null }[] = [];

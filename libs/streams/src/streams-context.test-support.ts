@@ -1,0 +1,142 @@
+// A Nest application context with the streams on a fresh test database and the in-process bus, for this library's
+// integration tests.
+
+import { setTimeout } from 'node:timers/promises';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigModule, loadConfig } from '@threatline/config';
+import { DbModule, PrismaService, type PrismaClient } from '@threatline/db';
+import { createTestDatabase } from '@threatline/db/testing';
+import { MessagingModule, PubSub } from '@threatline/messaging';
+import { stateChecksumOf, type Delta, type StreamEntry } from '@threatline/protocol';
+import { expect } from 'vitest';
+import { AckRecorder } from './ack-recorder';
+import type { AppliedChanges, StreamChange } from './stream-change';
+import { StreamMaintenance } from './stream-maintenance';
+import { StreamReader } from './stream-reader';
+import { StreamWriter } from './stream-writer';
+import { StreamsModule } from './streams.module';
+
+export interface StreamsContext {
+  app: INestApplicationContext;
+  prisma: PrismaService;
+  writer: StreamWriter;
+  reader: StreamReader;
+  acks: AckRecorder;
+  maintenance: StreamMaintenance;
+  pubSub: PubSub;
+  /** `writer.apply` in a transaction of its own. */
+  apply(streamId: string, changes: StreamChange[]): Promise<AppliedChanges>;
+  close(): Promise<void>;
+}
+
+export async function createStreamsContext(env: Record<string, string> = {}): Promise<StreamsContext> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    MIGRATE_ON_START: 'false',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+
+  @Module({
+    imports: [
+      ConfigModule.forRoot(config),
+      DbModule.forRoot({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrateOnStart: false }),
+      MessagingModule.forRoot({ redisUrl: undefined, prefix: 'streams-test' }),
+      StreamsModule,
+    ],
+  })
+  class StreamsTestModule {}
+
+  const app = await NestFactory.createApplicationContext(StreamsTestModule, { logger: false });
+  const prisma = app.get(PrismaService);
+  const writer = app.get(StreamWriter);
+  return {
+    app,
+    prisma,
+    writer,
+    reader: app.get(StreamReader),
+    acks: app.get(AckRecorder),
+    maintenance: app.get(StreamMaintenance),
+    pubSub: app.get(PubSub),
+    apply: (streamId, changes) => prisma.$transaction((tx) => writer.apply(tx, streamId, changes)),
+    async close() {
+      await app.close();
+      await untilOtherSessionsEnd(database.prisma);
+      await database.dispose();
+    },
+  };
+}
+
+/**
+ * pg's Pool.end() resolves once its clients are told to end, not once their sessions closed; dropping the database
+ * (WITH FORCE) in between kills them and the closing client throws an uncaught error. So wait for them to go.
+ */
+async function untilOtherSessionsEnd(prisma: PrismaClient): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const [{ sessions }] = await prisma.$queryRaw<[{ sessions: number }]>`
+      SELECT count(*)::int AS sessions FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+    if (sessions === 0) return;
+    await setTimeout(20);
+  }
+}
+
+export interface StoredStream {
+  epoch: number;
+  head: number;
+  checksum: string;
+  entryCount: number;
+  logStartSeq: number;
+  entries: Map<string, StreamEntry>;
+  deltas: Delta[];
+}
+
+export async function storedStream(prisma: PrismaService, streamId: string): Promise<StoredStream> {
+  const [row] = await prisma.$queryRaw<
+    { epoch: number; head_seq: bigint; checksum: string; entry_count: number; log_start_seq: bigint }[]
+  >`SELECT epoch, head_seq, checksum, entry_count, log_start_seq FROM stream WHERE id = ${streamId}`;
+  const entries = await prisma.$queryRaw<{ key: string; entry: StreamEntry }[]>`
+    SELECT key, entry FROM stream_entry WHERE stream_id = ${streamId}`;
+  const deltas = await prisma.$queryRaw<
+    { seq: bigint; op: 'upsert' | 'remove'; key: string; entry: StreamEntry | null }[]
+  >`
+    SELECT seq, op, key, entry FROM stream_delta WHERE stream_id = ${streamId} ORDER BY seq`;
+  return {
+    epoch: row?.epoch ?? 0,
+    head: Number(row?.head_seq ?? 0),
+    checksum: row?.checksum ?? '',
+    entryCount: row?.entry_count ?? 0,
+    logStartSeq: Number(row?.log_start_seq ?? 0),
+    entries: new Map(entries.map((e) => [e.key, e.entry])),
+    deltas: deltas.map((d) =>
+      d.op === 'upsert'
+        ? { seq: Number(d.seq), op: 'upsert', key: d.key, entry: d.entry! }
+        : { seq: Number(d.seq), op: 'remove', key: d.key },
+    ),
+  };
+}
+
+/** Applies deltas to a state, as an agent does. */
+export function replay(state: Map<string, StreamEntry>, deltas: readonly Delta[]): Map<string, StreamEntry> {
+  const next = new Map(state);
+  for (const delta of deltas) {
+    if (delta.op === 'upsert') next.set(delta.key, delta.entry);
+    else next.delete(delta.key);
+  }
+  return next;
+}
+
+/**
+ * The invariants of a stream whose log was never compacted: seqs 1..head without a gap, the log replayed from empty
+ * gives the entries, and count and checksum match the entries computed from scratch.
+ */
+export function expectConsistent(streamId: string, stream: StoredStream): void {
+  expect(stream.deltas.map((delta) => delta.seq)).toEqual(
+    Array.from({ length: stream.head }, (_, i) => i + 1),
+  );
+  expect(replay(new Map(), stream.deltas)).toEqual(stream.entries);
+  expect(stream.entryCount).toBe(stream.entries.size);
+  expect(stream.checksum).toBe(stateChecksumOf(streamId, stream.entries.values()));
+}
