@@ -60,7 +60,9 @@ export async function createStreamsContext(env: Record<string, string> = {}): Pr
     acks: app.get(AckRecorder),
     maintenance: app.get(StreamMaintenance),
     pubSub: app.get(PubSub),
-    apply: (streamId, changes) => prisma.$transaction((tx) => writer.apply(tx, streamId, changes)),
+    // Generous limits: writers of one stream queue on its row lock, and CI machines are slow.
+    apply: (streamId, changes) =>
+      prisma.$transaction((tx) => writer.apply(tx, streamId, changes), { maxWait: 60_000, timeout: 60_000 }),
     async close() {
       await app.close();
       await untilOtherSessionsEnd(database.prisma);
