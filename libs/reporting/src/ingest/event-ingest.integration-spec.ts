@@ -3,13 +3,13 @@ import { EventIngestor } from './event-ingestor';
 import { ThreatEventWriter } from './threat-event.writer';
 import { ReportingWorkerModule } from '../reporting-worker.module';
 import { ReportingIngestModule } from '../reporting-ingest.module';
-import { createReportingContext, type ReportingContext } from '../testing/reporting-context.test-support';
+import { createReportingContext, type ReportingContext } from '../testing/reporting-context';
 import {
   makeReportingTenant,
   makeThreatEvent,
   makeThreatEvents,
   storedCounts,
-} from '../testing/threat-events.test-support';
+} from '../testing/threat-events';
 import { randomUUID } from 'node:crypto';
 
 async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {

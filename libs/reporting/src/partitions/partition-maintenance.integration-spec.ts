@@ -2,12 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThreatEventWriter } from '../ingest/threat-event.writer';
 import { ReportingIngestModule } from '../reporting-ingest.module';
-import {
-  createReportingContext,
-  ManualClock,
-  type ReportingContext,
-} from '../testing/reporting-context.test-support';
-import { makeReportingTenant, makeThreatEvent } from '../testing/threat-events.test-support';
+import { createReportingContext, ManualClock, type ReportingContext } from '../testing/reporting-context';
+import { makeReportingTenant, makeThreatEvent } from '../testing/threat-events';
 import { addDays, DAY_MS, partitionNameOf } from './partition-days';
 import { PartitionMaintenance, PARTITIONS_AHEAD } from './partition-maintenance';
 import { PartitionRepository } from './partition.repository';

@@ -1,0 +1,2 @@
+export * from './reporting-context';
+export * from './threat-events';
