@@ -1,6 +1,7 @@
 export * from './stream-ids';
 export * from './entries';
 export { EMPTY_CHECKSUM, checksumItemOf, stateChecksumOf } from './checksum';
+export { entryIssue, isEntryOf, type EntryIssue } from './entry-check';
 export * from './messages';
 export * from './close-codes';
 export * from './parse';

@@ -3,8 +3,9 @@
 // parses what the gateway sends.
 
 import { z } from 'zod';
-import { exclusionEntrySchema, indicatorEntrySchema, settingsEntrySchema, type StreamEntry } from './entries';
-import { isStreamId, parseStreamId, streamKindOf, type StreamKind } from './stream-ids';
+import type { StreamEntry } from './entries';
+import { entryIssue } from './entry-check';
+import { isStreamId, parseStreamId, streamKindOf } from './stream-ids';
 
 export const PROTOCOL_VERSION = 1;
 /** The versions this build speaks. */
@@ -85,6 +86,14 @@ export const welcomeSchema = z.strictObject({
   pingIntervalMs: z.number().int().min(1000).max(600000),
 });
 
+/**
+ * A snapshot may hold 100,000 entries: zod only checks that they are an array, and the hand-written entry check
+ * (entry-check.ts) does the rest, one pass with the duplicate-key check.
+ */
+const snapshotEntries = z.custom<StreamEntry[]>((value) => Array.isArray(value), {
+  message: 'must be an array',
+});
+
 export const snapshotSchema = z
   .strictObject({
     type: z.literal('snapshot'),
@@ -93,16 +102,23 @@ export const snapshotSchema = z
     epoch,
     seq,
     checksum,
-    entries: z.array(entry),
+    entries: snapshotEntries,
   })
   .superRefine((message, ctx) => {
-    checkEntries(message.stream, message.entries, ['entries'], ctx);
+    if (parseStreamId(message.stream) === null) return; // reported on `stream` already
+    const kind = streamKindOf(message.stream);
     const keys = new Set<string>();
-    message.entries.forEach((item, index) => {
-      if (keys.has(item.key))
+    for (let index = 0; index < message.entries.length; index++) {
+      const item = message.entries[index];
+      const issue = entryIssue(kind, item);
+      if (issue !== null) {
+        ctx.addIssue({ code: 'custom', path: ['entries', index, ...issue.path], message: issue.message });
+      } else if (keys.has(item!.key)) {
         ctx.addIssue({ code: 'custom', path: ['entries', index, 'key'], message: 'duplicate key' });
-      keys.add(item.key);
-    });
+      } else {
+        keys.add(item!.key);
+      }
+    }
   });
 
 const upsertDelta = z.strictObject({
@@ -213,12 +229,6 @@ export const SERVER_MESSAGE_TYPES = [
   'error',
 ] as const;
 
-const entrySchemaOf: Record<StreamKind, z.ZodType<StreamEntry>> = {
-  indicators: indicatorEntrySchema,
-  exclusions: exclusionEntrySchema,
-  settings: settingsEntrySchema,
-};
-
 /** Validates entries against the kind of `stream`, reporting each bad one at `pathOf(position)`. */
 export function checkEntries(
   stream: string,
@@ -228,17 +238,10 @@ export function checkEntries(
   pathOf: (position: number) => (string | number)[] = (position) => [...basePath, position],
 ): void {
   if (parseStreamId(stream) === null) return; // reported on `stream` already
-  const schema = entrySchemaOf[streamKindOf(stream)];
+  const kind = streamKindOf(stream);
   for (let position = 0; position < entries.length; position++) {
-    const result = schema.safeParse(entries[position]);
-    if (result.success) continue;
-    for (const issue of result.error.issues) {
+    const issue = entryIssue(kind, entries[position]);
+    if (issue !== null)
       ctx.addIssue({ code: 'custom', path: [...pathOf(position), ...issue.path], message: issue.message });
-    }
   }
-}
-
-/** The entry schema of a stream kind (used for snapshot bodies sent as binary frames). */
-export function entrySchemaFor(kind: StreamKind): z.ZodType<StreamEntry> {
-  return entrySchemaOf[kind];
 }

@@ -1,4 +1,4 @@
-import { entrySchemaFor, parseStreamId, type StreamId } from '@threatline/protocol';
+import { entryIssue, parseStreamId, type StreamId } from '@threatline/protocol';
 import type { StreamChange } from './stream-change';
 
 /**
@@ -8,14 +8,14 @@ import type { StreamChange } from './stream-change';
 export function validateChanges(streamId: StreamId, changes: readonly StreamChange[]): void {
   const stream = parseStreamId(streamId);
   if (stream === null) throw new RangeError(`not a stream id: ${JSON.stringify(streamId)}`);
-  const schema = entrySchemaFor(stream.kind);
   for (const [index, change] of changes.entries()) {
     if (change.op === 'remove') continue;
-    const result = schema.safeParse(change.entry);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      const where = issue === undefined ? '' : `${issue.path.join('.')}: ${issue.message}`;
-      throw new RangeError(`change ${index} on ${streamId}: not a ${stream.kind} entry (${where})`);
+    const issue = entryIssue(stream.kind, change.entry);
+    if (issue !== null) {
+      const where = issue.path.length === 0 ? '' : `${issue.path.join('.')}: `;
+      throw new RangeError(
+        `change ${index} on ${streamId}: not a ${stream.kind} entry (${where}${issue.message})`,
+      );
     }
     if (change.entry.key !== change.key) {
       throw new RangeError(
