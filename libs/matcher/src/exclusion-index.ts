@@ -119,7 +119,7 @@ export class ExclusionIndex {
         break;
       case 'URL':
         slot = this.urls.find(value);
-        if (slot >= 0) this.urls.table.removeAt(slot);
+        if (slot >= 0) this.urls.removeAt(slot);
         break;
       case 'HOST':
         slot = this.hosts.find(domainHashOfString(value, 0, value.length), value, 0, value.length);

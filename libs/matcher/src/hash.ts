@@ -38,6 +38,22 @@ export function combineUrlHash(hostState: number, pathState: number): number {
   return finishHash(Math.imul(hostState, 0x9e3779b1) ^ pathState);
 }
 
+/** The host part of a URL key (up to the first '/') hashed alone, as the URL host filter keys it. */
+export function urlHostHashOfBytes(bytes: Uint8Array, start: number, end: number): number {
+  let host = HASH_SEED;
+  let slash = start;
+  while (slash < end && bytes[slash] !== 0x2f) slash++;
+  for (let i = slash - 1; i >= start; i--) host = hashStep(host, bytes[i]!);
+  return finishHash(host);
+}
+
+export function urlHostHashOfString(text: string): number {
+  const slash = text.indexOf('/');
+  let host = HASH_SEED;
+  for (let i = (slash < 0 ? text.length : slash) - 1; i >= 0; i--) host = hashStep(host, text.charCodeAt(i));
+  return finishHash(host);
+}
+
 export function urlHashOfBytes(bytes: Uint8Array, start: number, end: number): number {
   let slash = start;
   while (slash < end && bytes[slash] !== 0x2f) slash++;

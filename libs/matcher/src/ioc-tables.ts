@@ -241,7 +241,7 @@ export class IocTables {
       case 'domain':
         return this.domains.table.removeAt(located.slot);
       case 'url':
-        return this.urls.table.removeAt(located.slot);
+        return this.urls.removeAt(located.slot);
     }
   }
 

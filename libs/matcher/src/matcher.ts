@@ -131,6 +131,7 @@ export class Matcher {
       }
     }
     if (hits.count === 0) return { action: 'allow', matches: [] };
+    if (this.exclusionIndex.size === 0) return decide(hits, this.iocs, settings, () => null);
     const covers = new Map<MatchField, ExclusionEntry | null>();
     const coverOf = (field: MatchField): ExclusionEntry | null => {
       if (!covers.has(field)) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as arb from './arbitraries.test-support';
 import { MatcherFormatError } from './errors';
 import { Matcher } from './matcher';
+import { FORMAT_VERSION } from './serialize';
 import type { IocEntry } from './types';
 
 function sorted(matcher: Matcher): string[] {
@@ -106,7 +107,7 @@ describe('binary serialization', () => {
   it('starts with the format version and ends with a checksum of the bytes before it', () => {
     const bytes = Matcher.build(sample).serialize();
     const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-    expect(words[0]).toBe(1);
+    expect(words[0]).toBe(FORMAT_VERSION);
     expect(new TextDecoder().decode(bytes.subarray(4, 8))).toBe('TLMX');
     expect(words[2]).toBe(bytes.length);
   });
@@ -114,9 +115,9 @@ describe('binary serialization', () => {
   it('refuses other format versions, truncated, damaged and foreign bytes with a typed error', () => {
     const bytes = Matcher.build(sample).serialize();
     const withVersion = bytes.slice();
-    new DataView(withVersion.buffer).setUint32(0, 2, true);
+    new DataView(withVersion.buffer).setUint32(0, FORMAT_VERSION + 1, true);
     expect(problemOf(() => Matcher.deserialize(withVersion))).toBe(
-      'VERSION_MISMATCH: matcher data has format version 2, this build reads version 1: rebuild it',
+      `VERSION_MISMATCH: matcher data has format version ${FORMAT_VERSION + 1}, this build reads version ${FORMAT_VERSION}: rebuild it`,
     );
     expect(problemOf(() => Matcher.deserialize(bytes.subarray(0, bytes.length - 12)))).toMatch(
       /^TRUNCATED: matcher data is truncated: \d+ of \d+ bytes$/,

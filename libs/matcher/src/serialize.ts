@@ -14,7 +14,7 @@ import { U32Table } from './u32-table';
 import { UrlIndex } from './url-index';
 
 /** Bump on any change to what writeMatcher writes; the golden-file test holds this to the bytes. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /** The whole state in the section order of README.md, "Binary format". */
 export function writeMatcher(iocs: IocTables, exclusions: ExclusionIndex): Uint8Array {
@@ -25,12 +25,12 @@ export function writeMatcher(iocs: IocTables, exclusions: ExclusionIndex): Uint8
   out.int32s(audits.refs);
   writeAddressIndex(out, iocs.ips);
   writeStringTable(out, iocs.domains.table);
-  writeStringTable(out, iocs.urls.table);
+  writeUrlIndex(out, iocs.urls);
   writeU32Table(out, exclusions.ips);
   writeCidrTable(out, exclusions.networks);
   writeU32Table(out, exclusions.hostNetworks);
   writeStringTable(out, exclusions.domains.table);
-  writeStringTable(out, exclusions.urls.table);
+  writeUrlIndex(out, exclusions.urls);
   writeStringTable(out, exclusions.hosts);
   return out.finish();
 }
@@ -49,7 +49,7 @@ export function readMatcher(
   const iocs = new IocTables(
     readAddressIndex(input),
     new DomainIndex(readStringTable(input, domainHashOfBytes)),
-    new UrlIndex(readStringTable(input, urlHashOfBytes)),
+    readUrlIndex(input),
     AuditTable.fromParts(ids, refs),
     StateChecksum.fromHalves(sums[0]!, sums[1]!),
     StateChecksum.fromHalves(sums[2]!, sums[3]!),
@@ -59,7 +59,7 @@ export function readMatcher(
     readCidrTable(input),
     readU32Table(input),
     new DomainIndex(readStringTable(input, domainHashOfBytes)),
-    new UrlIndex(readStringTable(input, urlHashOfBytes)),
+    readUrlIndex(input),
     readStringTable(input, domainHashOfBytes),
     StateChecksum.fromHalves(sums[4]!, sums[5]!),
   );
@@ -118,6 +118,20 @@ function writeCidrTable(out: BinaryWriter, table: CidrTable): void {
 /** The block index is derived, and rebuilt here rather than stored. */
 function readCidrTable(input: BinaryReader): CidrTable {
   return new CidrTable(readU32Table(input), readU32Table(input));
+}
+
+function writeUrlIndex(out: BinaryWriter, index: UrlIndex): void {
+  writeStringTable(out, index.table);
+  out.int32s([index.hostBloom.sizedFor]);
+  out.int32s(index.hostBloom.words);
+}
+
+function readUrlIndex(input: BinaryReader): UrlIndex {
+  const table = readStringTable(input, urlHashOfBytes);
+  const [sizedFor] = scalars(input, 1) as [number];
+  const words = input.int32s();
+  if (words.length === 0) throw new MatcherFormatError('CORRUPT', 'the URL host filter is empty');
+  return new UrlIndex(table, new Bloom(words, sizedFor));
 }
 
 function writeStringTable(out: BinaryWriter, table: StringTable): void {

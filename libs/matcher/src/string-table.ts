@@ -187,6 +187,15 @@ export class StringTable {
     );
   }
 
+  /** Calls `visit` with the arena bytes [start, end) of every key. */
+  forEachKey(visit: (bytes: Uint8Array, start: number, end: number) => void): void {
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.fingerprints[i] === 0) continue;
+      const at = ((this.slots[i]! + HEADER_WORDS) << 2) + 2;
+      visit(this.bytes, at, at + this.recordLength(this.slots[i]!));
+    }
+  }
+
   /** The arena trimmed to its used words, for the serializer. */
   usedWords(): Int32Array {
     return this.words.subarray(0, this.used);

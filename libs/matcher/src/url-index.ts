@@ -1,4 +1,12 @@
-import { HASH_SEED, hashStep, urlHashOfBytes, urlHashOfString } from './hash';
+import { Bloom } from './bloom';
+import {
+  HASH_SEED,
+  hashStep,
+  urlHashOfBytes,
+  urlHashOfString,
+  urlHostHashOfBytes,
+  urlHostHashOfString,
+} from './hash';
 import type { HitBuffer, HitKind } from './hit-buffer';
 import { StringTable } from './string-table';
 
@@ -11,7 +19,8 @@ const MAX_PATH_PREFIXES = 4;
  * URL keys (`host/path?query`, canonical, no scheme) in a StringTable. A lookup takes a canonical URL as positions
  * in a string (the raw URL itself when it is already canonical, so nothing is allocated), hashes the host suffixes
  * right to left and the path prefixes left to right, and probes each host x path combination: the Safe Browsing
- * expressions, in the document's order, each once.
+ * expressions, in the document's order, each once. A second Bloom filter, over the hosts of the keys, skips every
+ * path of a host suffix no key has: most traffic URLs then cost a probe per host suffix, not one per expression.
  */
 export class UrlIndex {
   /** Start offsets of the host suffixes to try (exact host first). */
@@ -23,14 +32,20 @@ export class UrlIndex {
   private readonly prefixLengths = new Int32Array(MAX_PATH_PREFIXES);
   private readonly prefixStates = new Int32Array(MAX_PATH_PREFIXES);
 
-  constructor(readonly table: StringTable) {}
+  /** Keys removed since the host filter was built; their hosts' bits are still set. */
+  private staleHosts = 0;
+
+  constructor(
+    readonly table: StringTable,
+    public hostBloom: Bloom = Bloom.forKeys(table.size),
+  ) {}
 
   static empty(): UrlIndex {
     return new UrlIndex(new StringTable(urlHashOfBytes));
   }
 
   static forCount(count: number, arenaWords: number): UrlIndex {
-    return new UrlIndex(StringTable.forCount(urlHashOfBytes, count, arenaWords));
+    return new UrlIndex(StringTable.forCount(urlHashOfBytes, count, arenaWords), Bloom.forKeys(count));
   }
 
   find(url: string): number {
@@ -38,7 +53,15 @@ export class UrlIndex {
   }
 
   insert(url: string): number {
-    return this.table.insert(urlHashOfString(url), url);
+    const slot = this.table.insert(urlHashOfString(url), url);
+    if (this.table.size > this.hostBloom.sizedFor) this.rebuildHostBloom();
+    else this.hostBloom.add(urlHostHashOfString(url));
+    return slot;
+  }
+
+  removeAt(slot: number): void {
+    this.table.removeAt(slot);
+    if (++this.staleHosts * 2 > this.table.size + 64) this.rebuildHostBloom();
   }
 
   /**
@@ -58,11 +81,25 @@ export class UrlIndex {
     const table = this.table;
     if (table.size === 0) return 0;
     const hostCount = this.hostSuffixes(text, hostStart, hostEnd, hostIsIpv4);
-    const pathCount = this.pathVariants(text, pathStart, end);
     const bloomWords = table.bloom.words;
     const bloomLength = bloomWords.length;
+    const hostWords = this.hostBloom.words;
+    const hostLength = hostWords.length;
     const first = hits.count;
+    let pathCount = -1;
     for (let h = 0; h < hostCount; h++) {
+      // finishHash and the host filter's test, inline.
+      let hostHash = this.hostStates[h]! ^ (this.hostStates[h]! >>> 16);
+      hostHash = Math.imul(hostHash, 0x85ebca6b);
+      hostHash ^= hostHash >>> 13;
+      hostHash = Math.imul(hostHash, 0xc2b2ae35);
+      hostHash ^= hostHash >>> 16;
+      const hostMixed = Math.imul(hostHash ^ (hostHash >>> 15), 0x2c1b3c6d);
+      const hostSpread = Math.imul(hostMixed, 0x9e3779b1);
+      const hostBits =
+        (1 << (hostSpread & 31)) | (1 << ((hostSpread >>> 5) & 31)) | (1 << ((hostSpread >>> 10) & 31));
+      if ((hostWords[(((hostMixed >>> 8) * hostLength) / 16777216) | 0]! & hostBits) !== hostBits) continue;
+      if (pathCount < 0) pathCount = this.pathVariants(text, pathStart, end);
       const hostState = Math.imul(this.hostStates[h]!, 0x9e3779b1);
       const suffixStart = this.hostStarts[h]!;
       for (let p = 0; p < pathCount; p++) {
@@ -83,6 +120,12 @@ export class UrlIndex {
       }
     }
     return hits.count - first;
+  }
+
+  private rebuildHostBloom(): void {
+    this.hostBloom = Bloom.forKeys(this.table.size);
+    this.table.forEachKey((bytes, start, end) => this.hostBloom.add(urlHostHashOfBytes(bytes, start, end)));
+    this.staleHosts = 0;
   }
 
   /** Fills hostStarts/hostStates: the exact host, then (unless an IPv4 host) the suffixes of 5..2 labels that

@@ -36,7 +36,8 @@ export function scanCleanUrl(url: string, out: Int32Array): boolean {
   if (url.charCodeAt(0) !== 0x68 || url.charCodeAt(1) !== 0x74 || url.charCodeAt(2) !== 0x74) return false;
   if (url.charCodeAt(3) !== 0x70) return false;
   let i = url.charCodeAt(4) === 0x73 ? 5 : 4;
-  if (url.charCodeAt(i) !== 0x3a || url.charCodeAt(i + 1) !== 0x2f || url.charCodeAt(i + 2) !== 0x2f) return false;
+  if (url.charCodeAt(i) !== 0x3a || url.charCodeAt(i + 1) !== 0x2f || url.charCodeAt(i + 2) !== 0x2f)
+    return false;
   i += 3;
   const hostStart = i;
   const host = scanHost(url, i);
@@ -70,7 +71,7 @@ function scanHost(url: string, start: number): number {
   let numericLabels = 0;
   let value = 0;
   let i = start;
-  for (;; i++) {
+  for (; ; i++) {
     const code = i < url.length ? url.charCodeAt(i) : 0;
     const kind = code < 128 ? CLASS[code]! : 0;
     if ((kind & (LETTER | DIGIT | HYPHEN)) !== 0) {
@@ -89,7 +90,8 @@ function scanHost(url: string, start: number): number {
       return -1;
     }
     labels++;
-    if (value >= 0 && value <= 255 && (labelLength === 1 || url.charCodeAt(labelStart) !== 0x30)) numericLabels++;
+    if (value >= 0 && value <= 255 && (labelLength === 1 || url.charCodeAt(labelStart) !== 0x30))
+      numericLabels++;
     if (code !== 0x2e) break;
     labelStart = i + 1;
     value = 0;
