@@ -23,7 +23,7 @@ const exclusions = (from: number, count: number): StreamChange[] =>
 describe('stream maintenance', () => {
   let ctx: StreamsContext;
   beforeAll(async () => {
-    ctx = await createStreamsContext({ STREAM_LOG_RETENTION_SECONDS: '3600' });
+    ctx = await createStreamsContext({ env: { STREAM_LOG_RETENTION_SECONDS: '3600' } });
   });
   afterAll(() => ctx?.close());
 

@@ -35,7 +35,7 @@ function entriesOf(result: ReadSinceResult): Map<string, StreamEntry> {
 describe('StreamReader', () => {
   let ctx: StreamsContext;
   beforeAll(async () => {
-    ctx = await createStreamsContext({ STREAM_LOG_RETENTION_SECONDS: '3600' });
+    ctx = await createStreamsContext({ env: { STREAM_LOG_RETENTION_SECONDS: '3600' } });
   });
   afterAll(() => ctx?.close());
 

@@ -1,6 +1,9 @@
 // A Nest application context with the streams on a fresh test database and the in-process bus, for this library's
 // integration tests.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -30,13 +33,22 @@ export interface StreamsContext {
   close(): Promise<void>;
 }
 
-export async function createStreamsContext(env: Record<string, string> = {}): Promise<StreamsContext> {
-  const database = await createTestDatabase();
+export interface StreamsContextOptions {
+  /** Variables on top of the test defaults. */
+  env?: Record<string, string>;
+  /** The embedded PGlite (in a temporary directory) instead of a PostgreSQL test database. */
+  embedded?: boolean;
+}
+
+export async function createStreamsContext(options: StreamsContextOptions = {}): Promise<StreamsContext> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'threatline-streams-'));
+  const database = options.embedded ? undefined : await createTestDatabase();
   const config = loadConfig({
-    DATABASE_URL: database.url,
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    DATA_DIR: dataDir,
     MIGRATE_ON_START: 'false',
     LOG_LEVEL: 'silent',
-    ...env,
+    ...options.env,
   });
 
   @Module({
@@ -65,8 +77,11 @@ export async function createStreamsContext(env: Record<string, string> = {}): Pr
       prisma.$transaction((tx) => writer.apply(tx, streamId, changes), { maxWait: 60_000, timeout: 60_000 }),
     async close() {
       await app.close();
-      await untilOtherSessionsEnd(database.prisma);
-      await database.dispose();
+      if (database) {
+        await untilOtherSessionsEnd(database.prisma);
+        await database.dispose();
+      }
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
