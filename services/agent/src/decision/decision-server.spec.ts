@@ -137,8 +137,8 @@ describe('decision API', () => {
       'VALIDATION_FAILED',
       'drop',
     ]);
-    expect(answers[1].error).toMatchObject({ line: 2, message: 'line 2: not JSON' });
-    expect(answers[4].error.message).toBe('line 5: srcIp must be an address (a string)');
+    expect(answers[1]!.error).toMatchObject({ line: 2, message: 'line 2: not JSON' });
+    expect(answers[4]!.error.message).toBe('line 5: srcIp must be an address (a string)');
   });
 
   it('answers a line too long with an error line and goes on with the next', async () => {

@@ -61,7 +61,9 @@ export async function enroll(request: EnrollmentRequest, timeoutMs = 15_000): Pr
     throw notThreatline(url, response.status);
   }
   const error = isRecord(body) && isRecord(body.error) ? body.error : null;
-  if (error === null || typeof error.code !== 'string') throw notThreatline(url, response.status);
+  if (error === null || typeof error.code !== 'string' || response.status === 404) {
+    throw notThreatline(url, response.status);
+  }
   const problem = TOKEN_PROBLEMS[error.code];
   if (problem !== undefined) throw new AgentError('ENROLLMENT_REFUSED', `enrollment refused: ${problem}`);
   const message = typeof error.message === 'string' ? error.message : error.code;

@@ -34,7 +34,8 @@ function filledState() {
 /** Flips one byte in the middle of a file. */
 function damage(path: string): void {
   const bytes = readFileSync(path);
-  bytes[bytes.length >> 1] ^= 0x55;
+  const middle = bytes.length >> 1;
+  bytes[middle] = bytes[middle]! ^ 0x55;
   writeFileSync(path, bytes);
 }
 
