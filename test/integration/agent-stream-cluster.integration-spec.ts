@@ -114,6 +114,29 @@ describe('agent stream: several gateways', () => {
     expect(sends).toBe(frames * onA.length);
   });
 
+  it('on graceful shutdown tells its agents to reconnect elsewhere (1012) and writes their acks first', async () => {
+    const leaving = await cluster.addNode();
+    const survivor = cluster.nodes[1]!.streamUrl;
+    const moving = await Promise.all(Array.from({ length: 5 }, () => agentOn([leaving.streamUrl, survivor])));
+    for (const agent of moving) await expectConverged(cluster.reader(), agent.client, agent.firewall);
+    const codes: number[] = [];
+    for (const agent of moving) agent.client.on('disconnected', ({ code }) => codes.push(code));
+
+    const applied = await cluster.append(mdr, [upsert()]);
+    for (const agent of moving) await expectConverged(cluster.reader(), agent.client, agent.firewall);
+    // Well within the ack flush interval: only the shutdown flush can have written these.
+    await leaving.close();
+    const acks = await cluster.prisma.firewallStreamAck.findMany({
+      where: { streamId: mdr, firewallId: { in: moving.map((agent) => agent.firewall.firewallId) } },
+    });
+    expect(acks.map((ack) => Number(ack.seq))).toEqual(moving.map(() => applied.head));
+    expect(codes).toEqual(moving.map(() => 1012));
+
+    await cluster.append(mdr, [upsert()]);
+    for (const agent of moving) await expectConverged(cluster.reader(), agent.client, agent.firewall);
+    for (const agent of moving) expect(agent.client.stats.connects).toBe(2);
+  });
+
   describe('when a gateway process is killed', () => {
     let killed: RunningProcess | undefined;
 

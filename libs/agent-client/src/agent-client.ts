@@ -70,6 +70,8 @@ export interface AgentClientStats {
   /** Deltas frames that did not start right after what was held (never expected either). */
   gaps: number;
   mismatches: number;
+  /** Payload bytes of every frame received (the wire adds 2 to 10 bytes of framing per frame). */
+  bytesReceived: number;
 }
 
 const ABNORMAL_CLOSURE = 1006;
@@ -95,6 +97,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     duplicates: 0,
     gaps: 0,
     mismatches: 0,
+    bytesReceived: 0,
   };
   private readonly urls: readonly string[];
   private readonly backoff: BackoffOptions;
@@ -232,6 +235,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       : Array.isArray(data)
         ? Buffer.concat(data)
         : Buffer.from(data);
+    this.stats.bytesReceived += bytes.length;
     if (isBinary) {
       const snapshot = await decodeSnapshot(bytes);
       if (!snapshot.ok) return this.protocolViolation(socket, snapshot.error.message);

@@ -54,6 +54,14 @@ export class AgentConnection implements Pingable {
     return this.socket.readyState === this.socket.OPEN;
   }
 
+  /**
+   * Frames still count while the close handshake runs: an ack sent just before the agent saw our
+   * close frame is delivery, and the shutdown flush writes it.
+   */
+  get receiving(): boolean {
+    return this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CLOSING;
+  }
+
   get bufferedAmount(): number {
     return this.socket.bufferedAmount;
   }

@@ -102,7 +102,7 @@ export class AgentSessions {
   }
 
   private onFrame(connection: AgentConnection, data: RawData, isBinary: boolean): void {
-    if (!connection.open) return;
+    if (!connection.receiving) return;
     if (!connection.takeFrame(Date.now())) {
       connection.close(CLOSE_CODES.flood, 'too many frames: slow down');
       return;

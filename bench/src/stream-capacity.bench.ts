@@ -1,0 +1,115 @@
+// `npm run bench -- stream`: stream.agents_per_gateway. One built services/stream process (the gateway alone) holds
+// as many agents as this machine's open-file limit allows (one socket each), spread over ten tenants, every agent
+// with its five streams (so ten thousands of settings streams and firewall notice channels, as in a real fleet).
+// Every second an analyst push reaches every tenant (through a separate standalone process: API and worker), so
+// every agent gets a live delta a second and acks it. Memory per agent = growth of the gateway's resident memory
+// from idle to holding them all, under that load. The simulated agents are light sockets in three child processes.
+import { mdrTenantStreamId } from '@threatline/protocol';
+import { recordResults } from './results';
+import {
+  benchEnvironment,
+  makeAnalystKey,
+  makeFleet,
+  openFileLimit,
+  pushFeed,
+  round1,
+  sleep,
+  startService,
+} from './stream-setup';
+import { split, Swarm } from './stream-swarms';
+
+const TENANTS = 10;
+const SWARMS = 3;
+const LIVE_SECONDS = 15;
+/** Sockets the gateway process needs besides agents: PostgreSQL pool, Redis, listener, files. */
+const RESERVED_FILES = 200;
+const TARGET_AGENTS = 20_000;
+const MAX_KB_PER_AGENT = 15;
+
+async function main(): Promise<void> {
+  // The gateway inherits this process's limit: one descriptor per agent socket.
+  const agents = Math.min(TARGET_AGENTS, openFileLimit() - RESERVED_FILES);
+  const perTenant = Math.floor(agents / TENANTS);
+  const environment = await benchEnvironment();
+  const swarms: Swarm[] = [];
+  let api;
+  let gateway;
+  try {
+    const { prisma } = environment.database;
+    const fleet = await makeFleet(prisma, TENANTS, perTenant);
+    const analystKey = await makeAnalystKey(prisma, fleet.tenantIds);
+    api = await startService('standalone', environment.database.url, environment.queuePrefix);
+    gateway = await startService('stream', environment.database.url, environment.queuePrefix);
+    await sleep(2000);
+    const idleRss = gateway.rssBytes();
+
+    const began = Date.now();
+    const parts = split(fleet.firewalls, SWARMS);
+    swarms.push(...parts.map(() => Swarm.fork(1024)));
+    const started = await Promise.all(
+      swarms.map((swarm, i) =>
+        swarm.request(
+          { type: 'start', mode: 'light', url: gateway!.streamUrl, firewalls: parts[i]!, parallel: 100 },
+          'started',
+        ),
+      ),
+    );
+    const connectSeconds = (Date.now() - began) / 1000;
+    const failed = started.reduce((sum, reply) => sum + reply.failed, 0);
+
+    // A delta a second to every agent: one push to all ten tenants (one new indicator on each tenant's stream).
+    let seq = 0;
+    let lateSeconds = 0;
+    for (let second = 0; second < LIVE_SECONDS; second++) {
+      const tick = Date.now();
+      await pushFeed(api.url, analystKey, fleet.tenantIds, [`198.19.${second >> 8}.${second & 255}`]);
+      seq++;
+      const spent = Date.now() - tick;
+      if (spent < 1000) await sleep(1000 - spent);
+      else lateSeconds++;
+    }
+    // Every agent has every delta (its tenant stream at the last seq), then memory under that load.
+    const waited = Date.now();
+    await Promise.all(swarms.map((swarm) => swarm.request({ type: 'waitFor', seq }, 'reached', 120_000)));
+    const drainSeconds = (Date.now() - waited) / 1000;
+    const loadedRss = gateway.rssBytes();
+    const stats = await Promise.all(swarms.map((swarm) => swarm.request({ type: 'stats' }, 'stats')));
+    const connected = stats.reduce((sum, reply) => sum + reply.connected, 0);
+    const kbPerAgent = round1((loadedRss - idleRss) / 1024 / connected);
+
+    recordResults([
+      {
+        name: 'stream.agents_per_gateway',
+        unit: 'agents',
+        value: connected,
+        target: `>= ${TARGET_AGENTS} agents at <= ${MAX_KB_PER_AGENT} KB each, a delta a second`,
+        note:
+          `${connected} agents held (${failed} failed to connect; the ceiling here is the open-file limit ` +
+          `${openFileLimit()} per process), ${round1(kbPerAgent)} KB of gateway memory per agent ` +
+          `(RSS ${round1(idleRss / 2 ** 20)} MB idle -> ${round1(loadedRss / 2 ** 20)} MB), ` +
+          `connected with snapshots in ${round1(connectSeconds)} s, ${LIVE_SECONDS} s of a delta a second to all ` +
+          `(${lateSeconds} pushes took over a second), last delta everywhere ${round1(drainSeconds)} s after the last push.`,
+      },
+      {
+        name: 'stream.memory_per_agent',
+        unit: 'KB',
+        value: kbPerAgent,
+        target: `<= ${MAX_KB_PER_AGENT} KB`,
+        note: `gateway RSS growth / agents, ${connected} agents with five streams each, a delta a second`,
+      },
+    ]);
+    const stream = mdrTenantStreamId(fleet.tenantIds[0]!);
+    if (connected < agents - failed)
+      throw new Error(`only ${connected} of ${agents} agents stayed connected (${stream})`);
+  } finally {
+    await Promise.all(swarms.map((swarm) => swarm.stop()));
+    await gateway?.stop();
+    await api?.stop();
+    await environment.dispose();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
