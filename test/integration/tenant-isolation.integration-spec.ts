@@ -37,6 +37,9 @@ import { makeThreatEvent, storeThreatEvents } from '../support/threat-events';
  * - `not-found`: called with B's ids it answers exactly as for ids that do not exist.
  * - `list`: answers, and nothing of B appears in the answer.
  * - `forbidden`: a fleet admin may not call it at all (platform operations).
+ *
+ * The same matrix runs with the key of an MDR analyst whose provider serves A but not B: it may
+ * call what `analystExpectations` lists, and every other operation is FORBIDDEN to it.
  */
 type Expectation = 'not-found' | 'list' | 'forbidden';
 
@@ -72,9 +75,19 @@ const expectations: Record<string, Expectation> = {
   'Mutation.removeThreatExclusion': 'not-found',
 };
 
+/** What an analyst of a provider serving A (and not B) may call; anything else must be FORBIDDEN. */
+const analystExpectations: Record<string, Expectation> = {
+  'Query.viewer': 'list',
+  'Query.feeds': 'list',
+  'Query.feed': 'not-found',
+  'Query.threatEvents': 'not-found',
+  'Query.threatEventSummary': 'not-found',
+};
+
 /** Which of B's objects an `id` argument names, per field (other id arguments go by their name). */
 const idArgumentOwner: Record<string, keyof TenantFixture> = {
   'Query.firewall': 'firewallId',
+  'Query.feed': 'feedId',
   'Mutation.revokeApiKey': 'apiKeyId',
   'Mutation.revokeEnrollmentToken': 'enrollmentTokenId',
   'Mutation.removeThreatExclusion': 'exclusionId',
@@ -88,7 +101,11 @@ interface TenantFixture {
   apiKeyId: string;
   enrollmentTokenId: string;
   exclusionId: string;
+  /** A feed of the tenant's provider that targets the tenant. */
+  feedId: string;
   adminKey: string;
+  /** An analyst of the provider that serves this tenant only. */
+  analystKey: string;
 }
 
 /** An answer with every id the caller sent replaced by a placeholder. */
@@ -116,6 +133,17 @@ describe('tenant isolation over the whole GraphQL schema', () => {
     const exclusion = await makeExclusion(api.prisma, tenant.id, group.id);
     // An event of the firewall, whose id must never reach the other tenant.
     await storeThreatEvents(api, firewall.id, [makeThreatEvent()]);
+    const analyst = await makeApiKey(api.prisma, ApiKeyRole.MDR_ANALYST, { providerId: provider.id });
+    const feed = await api.prisma.feed.create({
+      data: {
+        auditId: `MDR-20261123-${label === 'tenant-a' ? 'AAAAAAAA' : 'BBBBBBBB'}`,
+        source: 'MDR',
+        providerId: provider.id,
+        createdByKeyId: analyst.id,
+        targets: { create: [{ tenantId: tenant.id }, { tenantId: tenant.id, groupId: group.id }] },
+        indicators: { create: [{ type: 'domain', value: `${label}.example` }] },
+      },
+    });
     return {
       tenantId: tenant.id,
       providerId: provider.id,
@@ -124,13 +152,15 @@ describe('tenant isolation over the whole GraphQL schema', () => {
       apiKeyId: admin.id,
       enrollmentTokenId: token.id,
       exclusionId: exclusion.id,
+      feedId: feed.id,
       adminKey: admin.secret,
+      analystKey: analyst.secret,
     };
   }
 
   /** Everything of a tenant a leak could show or a write could change. */
   async function snapshotOf(tenantId: string): Promise<string> {
-    const [groups, firewalls, settings, tokens, exclusions, keys] = await Promise.all([
+    const [groups, firewalls, settings, tokens, exclusions, keys, feeds] = await Promise.all([
       api.prisma.firewallGroup.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
       api.prisma.firewall.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
       api.prisma.firewallSettings.findMany({
@@ -140,8 +170,13 @@ describe('tenant isolation over the whole GraphQL schema', () => {
       api.prisma.enrollmentToken.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
       api.prisma.threatExclusion.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
       api.prisma.apiKey.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
+      api.prisma.feed.findMany({
+        where: { targets: { some: { tenantId } } },
+        orderBy: { id: 'asc' },
+        include: { targets: { orderBy: { id: 'asc' } }, indicators: { orderBy: { value: 'asc' } } },
+      }),
     ]);
-    return JSON.stringify({ groups, firewalls, settings, tokens, exclusions, keys });
+    return JSON.stringify({ groups, firewalls, settings, tokens, exclusions, keys, feeds });
   }
 
   beforeAll(async () => {
@@ -244,7 +279,8 @@ describe('tenant isolation over the whole GraphQL schema', () => {
     expect(missing, 'add these operations to the tenant isolation matrix').toEqual([]);
   });
 
-  it("never lets tenant A's key see or change tenant B", async () => {
+  /** Calls every operation with B's ids under `callerKey` and checks each answer against its expectation. */
+  async function expectIsolated(callerKey: string, expectationOf: (key: string) => Expectation | undefined) {
     const before = await snapshotOf(b.tenantId);
     const bIds = [
       b.tenantId,
@@ -254,14 +290,15 @@ describe('tenant isolation over the whole GraphQL schema', () => {
       b.enrollmentTokenId,
       b.exclusionId,
       b.providerId,
+      b.feedId,
     ];
     for (const { key, kind, field } of operations()) {
-      const expectation = expectations[key];
+      const expectation = expectationOf(key);
       const document = documentFor(kind, field);
       const variablesFor = (target: TenantFixture | 'random') =>
         Object.fromEntries(field.args.map((arg) => [arg.name, valueFor(key, arg, target)]));
       const bVariables = variablesFor(b);
-      const answer = await api.graphql(document, bVariables, a.adminKey);
+      const answer = await api.graphql(document, bVariables, callerKey);
       const serialized = JSON.stringify(answer);
       const data = JSON.stringify(answer.data ?? null);
       for (const id of bIds) expect(data, `${key} leaked an id of tenant B`).not.toContain(id);
@@ -277,7 +314,7 @@ describe('tenant isolation over the whole GraphQL schema', () => {
             /_NOT_FOUND$/,
           );
           const randomVariables = variablesFor('random');
-          const unknown = await api.graphql(document, randomVariables, a.adminKey);
+          const unknown = await api.graphql(document, randomVariables, callerKey);
           // Same answer, word for word, once the ids the caller sent are masked.
           expect(masked(answer, bVariables), `${key} must answer B's ids as unknown ids`).toEqual(
             masked(unknown, randomVariables),
@@ -288,6 +325,36 @@ describe('tenant isolation over the whole GraphQL schema', () => {
           throw new Error(`${key} has no isolation decision`);
       }
     }
+    expect(await snapshotOf(b.tenantId)).toBe(before);
+  }
+
+  it("never lets tenant A's key see or change tenant B", async () => {
+    await expectIsolated(a.adminKey, (key) => expectations[key]);
+  });
+
+  it('never lets an analyst of a provider that does not serve B see or change B', async () => {
+    await expectIsolated(a.analystKey, (key) => analystExpectations[key] ?? 'forbidden');
+  });
+
+  it('never lets that analyst push to B, or read or revoke a feed of B, over REST', async () => {
+    const before = await snapshotOf(b.tenantId);
+    const auth = `Bearer ${a.analystKey}`;
+    const push = await api.http
+      .post('/api/v1/feeds')
+      .set('Authorization', auth)
+      .send({ tenantIds: [b.tenantId], indicators: [{ value: 'leak.example' }] });
+    const pushToGroup = await api.http
+      .post('/api/v1/feeds')
+      .set('Authorization', auth)
+      .send({ tenantIds: [a.tenantId], groupIds: [b.groupId], indicators: [{ value: 'leak.example' }] });
+    const read = await api.http.get(`/api/v1/feeds/${b.feedId}`).set('Authorization', auth);
+    const revoke = await api.http.delete(`/api/v1/feeds/${b.feedId}`).set('Authorization', auth);
+    expect([push.status, pushToGroup.status, read.status, revoke.status]).toEqual([404, 404, 404, 404]);
+    expect([push.body.error.code, pushToGroup.body.error.code, read.body.error.code]).toEqual([
+      'TENANT_NOT_FOUND',
+      'FIREWALL_GROUP_NOT_FOUND',
+      'FEED_NOT_FOUND',
+    ]);
     expect(await snapshotOf(b.tenantId)).toBe(before);
   });
 });

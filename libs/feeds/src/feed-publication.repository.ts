@@ -102,33 +102,39 @@ export class FeedPublicationRepository {
   ): Promise<EffectiveEntry[]> {
     const keySource = keys
       ? Prisma.sql`SELECT * FROM unnest(${keys.map((key) => key.type)}::"IndicatorType"[],
-                                        ${keys.map((key) => key.value)}::text[]) AS k(type, value)`
+                                        ${keys.map((key) => key.value)}::text[]) AS u(type, value)`
       : Prisma.sql`SELECT type, value FROM feed_indicator WHERE feed_id = ${feedId}::uuid`;
+    // One index lookup per key for its best contribution and one for its current entry (each LATERAL with a
+    // LIMIT, which the planner cannot flatten): linear in the keys whatever the table statistics say. Freshly
+    // inserted feeds have none, and a plain join then degenerates into a quadratic nested loop.
     // The entry key is @threatline/protocol's entryKey: "<type>:<value>".
     const rows = await tx.$queryRaw<
       { type: IocType; value: string; audit_id: string | null; dry_run: boolean | null }[]
     >`
-      WITH k AS (${keySource}),
-      best AS (
-        SELECT DISTINCT ON (fi.type, fi.value) fi.type, fi.value, f.audit_id, f.dry_run
-        FROM k
-        JOIN feed_indicator fi ON fi.type = k.type AND fi.value = k.value
+      SELECT k.type::text AS type, k.value, best.audit_id, best.dry_run
+      FROM (${keySource}) AS k
+      LEFT JOIN LATERAL (
+        SELECT f.audit_id, f.dry_run
+        FROM feed_indicator fi
         JOIN feed f ON f.id = fi.feed_id
-        JOIN feed_stream fs ON fs.feed_id = f.id AND fs.stream_id = ${streamId}
-        WHERE f.status IN ('PENDING', 'PUBLISHED')
+        JOIN feed_stream fs ON fs.feed_id = fi.feed_id AND fs.stream_id = ${streamId}
+        WHERE fi.type = k.type AND fi.value = k.value
+          AND f.status IN ('PENDING', 'PUBLISHED')
           AND fi.removed_at IS NULL
           AND (fi.expires_at IS NULL OR fi.expires_at > now())
-        ORDER BY fi.type, fi.value, f.dry_run ASC, f.published_at DESC, f.id DESC
-      )
-      SELECT k.type::text AS type, k.value, best.audit_id, best.dry_run
-      FROM k
-      LEFT JOIN best ON best.type = k.type AND best.value = k.value
-      LEFT JOIN stream_entry se ON se.stream_id = ${streamId} AND se.key = k.type::text || ':' || k.value
-      WHERE (best.audit_id IS NULL AND se.key IS NOT NULL)
+        ORDER BY f.dry_run ASC, f.published_at DESC, f.id DESC
+        LIMIT 1
+      ) AS best ON true
+      LEFT JOIN LATERAL (
+        SELECT entry FROM stream_entry
+        WHERE stream_id = ${streamId} AND key = k.type::text || ':' || k.value
+        LIMIT 1
+      ) AS current ON true
+      WHERE (best.audit_id IS NULL AND current.entry IS NOT NULL)
          OR (best.audit_id IS NOT NULL AND (
-               se.key IS NULL
-               OR se.entry->>'auditId' IS DISTINCT FROM best.audit_id
-               OR (se.entry->'dryRun')::boolean IS DISTINCT FROM best.dry_run))`;
+               current.entry IS NULL
+               OR current.entry->>'auditId' IS DISTINCT FROM best.audit_id
+               OR (current.entry->'dryRun')::boolean IS DISTINCT FROM best.dry_run))`;
     return rows.map((row) => ({
       type: row.type,
       value: row.value,

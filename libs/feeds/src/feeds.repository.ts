@@ -89,8 +89,8 @@ export class FeedsRepository {
   }
 
   /**
-   * Stores a feed with its targets and indicators, status PENDING. Indicators go in multi-row INSERTs from
-   * arrays (one statement per INDICATOR_CHUNK rows); their expiry is computed by the database clock, the same
+   * Stores a feed with its targets and indicators, status PENDING. Indicators go in multi-row INSERTs (one
+   * statement per INDICATOR_CHUNK rows); their expiry is computed by the database clock, the same
    * clock the expiry job compares with.
    */
   async createFeed(
@@ -106,14 +106,20 @@ export class FeedsRepository {
       await tx.feedTarget.createMany({ data: targets.map((target) => ({ feedId: feed.id, ...target })) });
     }
     for (let start = 0; start < indicators.length; start += INDICATOR_CHUNK) {
-      const chunk = indicators.slice(start, start + INDICATOR_CHUNK);
+      // One JSON text parameter per chunk: several times faster through the driver than per-column arrays.
+      const chunk = JSON.stringify(
+        indicators.slice(start, start + INDICATOR_CHUNK).map((indicator) => ({
+          type: indicator.type,
+          value: indicator.value,
+          description: indicator.description,
+          ttl: indicator.ttlSeconds,
+        })),
+      );
       await tx.$executeRaw`
         INSERT INTO feed_indicator (feed_id, type, value, description, expires_at)
         SELECT ${feed.id}::uuid, line.type::"IndicatorType", line.value, line.description,
                CASE WHEN line.ttl IS NULL THEN NULL ELSE now() + line.ttl * interval '1 second' END
-        FROM unnest(${chunk.map((i) => i.type)}::text[], ${chunk.map((i) => i.value)}::text[],
-                    ${chunk.map((i) => i.description)}::text[], ${chunk.map((i) => i.ttlSeconds)}::int[])
-             AS line(type, value, description, ttl)`;
+        FROM jsonb_to_recordset(${chunk}::jsonb) AS line(type text, value text, description text, ttl int)`;
     }
   }
 
