@@ -192,6 +192,23 @@ describe('agent stream: authentication and bad input', () => {
     });
   });
 
+  it('stops an agent client for good on a refused credential, and retries one awaiting approval', async () => {
+    const refused = startAgent(url, 'tlf_' + 'y'.repeat(43));
+    const stopped = await new Promise<{ code: number; reason: string }>((resolve) =>
+      refused.once('stopped', resolve),
+    );
+    expect(stopped.reason).toMatch(/401/);
+
+    const pending = await firewall(FirewallStatus.APPROVAL_PENDING);
+    const waiting = startAgent(url, pending.credential);
+    const attempts: string[] = [];
+    waiting.on('disconnected', ({ reason }) => attempts.push(reason));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await waiting.stop();
+    expect(attempts.length).toBeGreaterThan(1);
+    expect(attempts.every((reason) => reason.includes('403'))).toBe(true);
+  });
+
   it('still serves agents after all of that', async () => {
     const good = await firewall();
     const client = startAgent(url, good.credential);

@@ -180,10 +180,11 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       this.inbox = this.inbox.then(() => this.receive(socket, data, isBinary));
     });
     socket.on('ping', () => this.watchPeer(socket));
-    socket.on('unexpected-response', (request, response) => {
-      // The upgrade was answered with an HTTP error (401 unauthenticated, 403 not approved, 503).
+    socket.on('unexpected-response', (_request, response) => {
+      // The upgrade was answered with an HTTP error (401 unauthenticated, 403 not approved, 503). Aborting the
+      // handshake makes ws emit 'close' (1006), which decides what happens next.
       refusedStatus = response.statusCode;
-      request.destroy();
+      socket.terminate();
     });
     socket.on('error', () => {
       // Always followed by 'close', which decides what happens next.
