@@ -29,7 +29,7 @@ describe('embedded mode (npm start)', () => {
     });
     await waitFor(
       async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
-      90_000,
+      120_000,
       `the standalone process to be ready:\n${process.output()}`,
     );
     return process;
@@ -98,5 +98,5 @@ describe('embedded mode (npm start)', () => {
     expect(after.data).toEqual({ firewalls: { edges: [{ node: { serial: 'EMBEDDED-1' } }] } });
     const tenants = await graphql(port, credentials.operatorApiKey!, '{ tenants { id } }');
     expect(tenants.data).toEqual({ tenants: [{ id: credentials.tenantId }] });
-  });
+  }, 300_000);
 });

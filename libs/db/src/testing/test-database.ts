@@ -103,7 +103,26 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     prisma,
     dispose: async () => {
       await prisma.$disconnect();
-      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await withAdmin(async (admin) => {
+        // A pool's end() resolves before the server has closed its sessions; terminating
+        // them (DROP ... FORCE) would then raise 57P01 in a client nobody listens to any more.
+        await waitForNoSessions(admin, name);
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      });
     },
   };
+}
+
+const SESSION_DRAIN_MS = 5000;
+
+async function waitForNoSessions(admin: pg.Client, name: string): Promise<void> {
+  const deadline = Date.now() + SESSION_DRAIN_MS;
+  while (Date.now() < deadline) {
+    const { rows } = await admin.query<{ count: string }>(
+      'SELECT count(*) FROM pg_stat_activity WHERE datname = $1',
+      [name],
+    );
+    if (rows[0]?.count === '0') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
