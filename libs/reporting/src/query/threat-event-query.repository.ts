@@ -56,8 +56,10 @@ export interface TenantRetention {
 
 /**
  * Reads threat events. Every query is bounded by the tenants of the caller's scope, each from its retention
- * horizon on, and keyset-paginated in (occurred_at desc, id desc) order, which the index
- * (tenant_id, occurred_at desc, id desc) serves across partitions (one index scan per partition, merged).
+ * horizon on, and keyset-paginated in (occurred_at desc, id desc) order, which the tenant index
+ * (tenant_id, occurred_at desc, id desc) INCLUDE (firewall_id, group_id, indicator, indicator_type, action, dry_run,
+ * source) serves across partitions (one index scan per partition, merged); filters on those columns and the
+ * summary's counts read that index only.
  */
 @Injectable()
 export class ThreatEventQueryRepository {
@@ -102,7 +104,11 @@ export class ThreatEventQueryRepository {
     return first ? { tenantId: first.tenantId, ids: rows.map((row) => row.id) } : null;
   }
 
-  /** At most `take` events after `after`, newest first, with their firewall and feed. */
+  /**
+   * At most `take` events after `after`, newest first, with their firewall and feed. In two steps: the page's keys
+   * first, from the tenant index alone when the filters are on its columns (index-only: no heap row is read for
+   * the events the filters skip), then the rows of those keys by primary key.
+   */
   page(query: ResolvedEventQuery, after: EventPosition | undefined, take: number): Promise<ThreatEventRow[]> {
     const conditions = conditionsOf(query);
     if (after) {
@@ -113,8 +119,8 @@ export class ThreatEventQueryRepository {
     // The feed is shown only if it targeted the event's tenant (or is X-Ops): an agent cannot make another
     // provider's feed description appear by reporting its audit ID.
     return this.prisma.$queryRaw<ThreatEventRow[]>`
-      WITH page AS (
-        SELECT e.* FROM threat_event e
+      WITH keys AS MATERIALIZED (
+        SELECT e.occurred_at, e.id FROM threat_event e
         WHERE ${Prisma.join(conditions, ' AND ')}
         ORDER BY e.occurred_at DESC, e.id DESC
         LIMIT ${take}
@@ -126,7 +132,8 @@ export class ThreatEventQueryRepository {
         p.endpoint_host AS "endpointHost", p.endpoint_user AS "endpointUser",
         p.endpoint_process AS "endpointProcess", f.serial AS "firewallSerial", f.hostname AS "firewallHostname",
         fd.description AS "feedDescription", fd.source::text AS "feedSource", fd.dry_run AS "feedDryRun"
-      FROM page p
+      FROM keys k
+      JOIN threat_event p ON p.occurred_at = k.occurred_at AND p.id = k.id
       LEFT JOIN firewall f ON f.id = p.firewall_id AND f.tenant_id = p.tenant_id
       LEFT JOIN LATERAL (
         SELECT feed.description, feed.source, feed.dry_run FROM feed
