@@ -100,8 +100,10 @@ function checkBatch(decisions: DecisionService, request: IncomingMessage, respon
     if (typeof parsed === 'string') return errorLine(line, 'VALIDATION_FAILED', parsed);
     return decisionJson(decisions.check(parsed)) + '\n';
   };
+  /** Answers are written in pieces of at least this size: fewer, larger socket writes. */
+  const WRITE_AT = 64 * 1024;
+  let out = '';
   request.on('data', (chunk: string) => {
-    let out = '';
     let start = 0;
     let text = pending + chunk;
     for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
@@ -116,13 +118,17 @@ function checkBatch(decisions: DecisionService, request: IncomingMessage, respon
       skipping = true;
     }
     pending = skipping ? '' : text;
-    if (out.length > 0 && !response.write(out)) {
-      request.pause();
-      response.once('drain', () => request.resume());
+    if (out.length >= WRITE_AT) {
+      const ready = response.write(out);
+      out = '';
+      if (!ready) {
+        request.pause();
+        response.once('drain', () => request.resume());
+      }
     }
   });
   request.on('end', () => {
-    response.end(skipping ? '' : answer(pending));
+    response.end(out + (skipping ? '' : answer(pending)));
   });
 }
 

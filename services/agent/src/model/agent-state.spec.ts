@@ -1,4 +1,4 @@
-import { checksumItemOf } from '@threatline/protocol';
+import { checksumItemOf, parseStreamId } from '@threatline/protocol';
 import { describe, expect, it } from 'vitest';
 import { AgentState } from './agent-state';
 import { checksumItem, streamShape } from './stream-entry';
@@ -160,6 +160,20 @@ describe('AgentState', () => {
     ] as const;
     for (const [stream, entry] of cases) {
       expect(checksumItem(streamShape(stream)!, entry)).toBe(checksumItemOf(stream, entry));
+    }
+  });
+
+  it('reads stream ids as the protocol does', () => {
+    const ids = [...Object.values(makeStreamIds()), 'xops2', 'mdr:x:1', 'exc:g:NOT-A-UUID', 'set:f:', ''];
+    for (const id of ids) {
+      const parsed = parseStreamId(id);
+      const expected =
+        parsed === null
+          ? null
+          : parsed.kind === 'indicators'
+            ? { kind: parsed.kind, source: parsed.source }
+            : { kind: parsed.kind };
+      expect(streamShape(id)).toEqual(expected);
     }
   });
 });

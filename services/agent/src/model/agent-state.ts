@@ -73,6 +73,7 @@ const REBUILD_MIN = 20_000;
  */
 export class AgentState {
   private readonly streamMap = new Map<string, StreamState>();
+  private settingsCache: AgentSettings | null = null;
   /** Streams changed since the last save. */
   readonly dirty = new Set<string>();
 
@@ -102,7 +103,13 @@ export class AgentState {
     return this.streamMap.get(id);
   }
 
+  /** Read on every decision: cached, and recomputed only after the settings stream changed. */
   get settings(): AgentSettings {
+    this.settingsCache ??= this.currentSettings();
+    return this.settingsCache;
+  }
+
+  private currentSettings(): AgentSettings {
     for (const stream of this.streamMap.values()) {
       if (stream.shape.kind !== 'settings') continue;
       const entry = stream.entries.get('settings') as SettingsEntry | undefined;
@@ -124,6 +131,7 @@ export class AgentState {
       for (const key of stream.entries.keys()) removed.set(key, null);
       this.change(stream, removed, stream.epoch, stream.seq, changes);
       this.streamMap.delete(stream.id);
+      this.settingsCache = null;
       this.dirty.add(stream.id);
     }
     for (const id of wanted) {
@@ -286,6 +294,7 @@ export class AgentState {
     const kind = stream.shape.kind;
     if (kind === 'settings') {
       changes.settings = true;
+      this.settingsCache = null;
       return;
     }
     for (const key of changed.keys()) {

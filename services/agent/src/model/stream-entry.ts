@@ -1,16 +1,31 @@
 import { EXCLUSION_TYPES, IOC_TYPES } from '@threatline/ioc';
 import { exclusionChecksumItem, iocChecksumItem, type IocSource } from '@threatline/matcher';
-import {
-  canonicalSettings,
-  parseStreamId,
-  SETTINGS_KEY,
-  type ExclusionEntry,
-  type IndicatorEntry,
-  type SettingsEntry,
-  type StreamEntry,
-  type StreamKind,
+// Types only from @threatline/protocol: its runtime pulls in zod, which a cold start (first decision in a few
+// hundred ms) cannot afford before serving. The two functions it would give are restated here; a spec holds them
+// equal to the protocol's.
+import type {
+  ExclusionEntry,
+  FirewallSettings,
+  IndicatorEntry,
+  SettingsEntry,
+  StreamEntry,
+  StreamKind,
 } from '@threatline/protocol';
 import { isRecord, parseSettings } from './settings';
+
+const SETTINGS_KEY = 'settings';
+const STREAM_ID =
+  /^(?:(mdr:t|mdr:g|exc:g|set:f):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|xops)$/;
+
+/** @threatline/protocol's canonicalSettings: the settings' keys in their one canonical order. */
+export function canonicalSettings(settings: FirewallSettings): FirewallSettings {
+  return {
+    mdr: { enabled: settings.mdr.enabled, action: settings.mdr.action },
+    xops: { enabled: settings.xops.enabled, action: settings.xops.action },
+    localReporting: settings.localReporting,
+    centralReporting: settings.centralReporting,
+  };
+}
 
 export type { ExclusionEntry, IndicatorEntry, SettingsEntry, StreamEntry, StreamKind };
 
@@ -23,9 +38,19 @@ export interface StreamShape {
 
 /** The shape of a stream id, or null for an id this agent does not know. */
 export function streamShape(id: string): StreamShape | null {
-  const parsed = parseStreamId(id);
-  if (parsed === null) return null;
-  return parsed.kind === 'indicators' ? { kind: 'indicators', source: parsed.source } : { kind: parsed.kind };
+  const match = STREAM_ID.exec(id);
+  if (match === null) return null;
+  switch (match[1]) {
+    case undefined:
+      return { kind: 'indicators', source: 'XOPS' };
+    case 'mdr:t':
+    case 'mdr:g':
+      return { kind: 'indicators', source: 'MDR' };
+    case 'exc:g':
+      return { kind: 'exclusions' };
+    default:
+      return { kind: 'settings' };
+  }
 }
 
 /** The entry's item in its stream's StateChecksum: @threatline/protocol's checksumItemOf, without re-parsing the

@@ -14,7 +14,7 @@ import { errorText, type AgentLog } from '../log';
 import { AgentState, type StateChanges } from '../model/agent-state';
 import { loadCredential } from '../state/credential-store';
 import { StateStore } from '../state/state-store';
-import { StreamConnection } from '../sync/stream-connection';
+import type { StreamConnection } from '../sync/stream-connection';
 import { AGENT_VERSION } from '../version';
 import { writeRuntimeStatus, type RuntimeStatus } from './runtime-status';
 
@@ -92,7 +92,7 @@ export class AgentRuntime {
     options.log.info(`decision API on http://${runtime.listenAddress}/v1/check`);
     await runtime.loadStreams(head);
     runtime.startEnforcement();
-    runtime.connect(credential.streamUrl, credential.credential);
+    await runtime.connect(credential.streamUrl, credential.credential);
     runtime.statusTimer = setInterval(() => runtime.writeStatus(), STATUS_EVERY_MS);
     runtime.writeStatus();
     return runtime;
@@ -190,7 +190,9 @@ export class AgentRuntime {
     }
   }
 
-  private connect(url: string, credential: string): void {
+  private async connect(url: string, credential: string): Promise<void> {
+    // Loaded only now: the stream's modules (ws, zod schemas) are not needed for the first decision.
+    const { StreamConnection } = await import('../sync/stream-connection.js');
     const state = this.state!;
     const connection = new StreamConnection({
       url,

@@ -1,10 +1,10 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { Matcher, MatcherFormatError, type MatcherChecksums } from '@threatline/matcher';
+import { Matcher, MatcherFormatError, StateChecksum, type MatcherChecksums } from '@threatline/matcher';
 import { AgentState } from '../model/agent-state';
 import { parseSettings, isRecord, type AgentSettings } from '../model/settings';
-import { streamShape, type StreamEntry } from '../model/stream-entry';
+import { checksumItem, streamShape, type StreamEntry, type StreamShape } from '../model/stream-entry';
 import { StreamState } from '../model/stream-state';
 import { commitFiles, isTempName, stageFile, type StagedFile } from './atomic-file';
 import { decodeStreamEntries, encodeStreamEntries } from './stream-file';
@@ -110,9 +110,9 @@ export class StateStore {
       const shape = streamShape(record.id)!;
       const bytes = await this.readChecked(record);
       if (typeof bytes === 'string') return bytes;
-      const entries = decodeStreamEntries(shape, Buffer.from(bytes).toString('utf8'));
+      const entries = await decodeStreamEntries(shape, Buffer.from(bytes).toString('utf8'));
       if (typeof entries === 'string') return `${record.file}: ${entries}`;
-      const sum = StreamState.checksumOf(shape, entries.values());
+      const sum = await checksumInSlices(shape, entries.values());
       if (sum.toHex() !== record.checksum) {
         return `${record.file}: its entries sum to ${sum.toHex()}, the manifest says ${record.checksum}`;
       }
@@ -233,6 +233,17 @@ export class StateStore {
     if (crc32(bytes) !== record.crc32) return `${record.file} fails its CRC-32: the bytes are damaged`;
     return bytes;
   }
+}
+
+/** StreamState.checksumOf, yielding to the event loop between slices (see stream-file.ts). */
+async function checksumInSlices(shape: StreamShape, entries: Iterable<StreamEntry>): Promise<StateChecksum> {
+  const sum = new StateChecksum();
+  let count = 0;
+  for (const entry of entries) {
+    sum.add(checksumItem(shape, entry));
+    if (++count % 20_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return sum;
 }
 
 function countByType(entries: Iterable<StreamEntry>): Record<string, number> {

@@ -12,12 +12,20 @@ export function encodeStreamEntries(shape: StreamShape, entries: Iterable<Stream
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
+/** Lines decoded between two yields to the event loop: a running agent loads a large state while it already
+ *  serves decisions, so no step may hold the loop for long. */
+const LINES_PER_SLICE = 20_000;
+
 /** The entries of a stream file, or a message naming the first bad line. */
-export function decodeStreamEntries(shape: StreamShape, text: string): Map<string, StreamEntry> | string {
+export async function decodeStreamEntries(
+  shape: StreamShape,
+  text: string,
+): Promise<Map<string, StreamEntry> | string> {
   const entries = new Map<string, StreamEntry>();
   let start = 0;
   let line = 1;
   while (start < text.length) {
+    if (line % LINES_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
     let end = text.indexOf('\n', start);
     if (end < 0) return `line ${line} is not terminated`;
     let parsed: unknown;
