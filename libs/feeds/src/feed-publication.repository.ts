@@ -101,8 +101,7 @@ export class FeedPublicationRepository {
     keys?: IndicatorKey[],
   ): Promise<EffectiveEntry[]> {
     const keySource = keys
-      ? Prisma.sql`SELECT * FROM unnest(${keys.map((key) => key.type)}::"IndicatorType"[],
-                                        ${keys.map((key) => key.value)}::text[]) AS u(type, value)`
+      ? Prisma.sql`SELECT * FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS u(type "IndicatorType", value text)`
       : Prisma.sql`SELECT type, value FROM feed_indicator WHERE feed_id = ${feedId}::uuid`;
     // One index lookup per key for its best contribution and one for its current entry (each LATERAL with a
     // LIMIT, which the planner cannot flatten): linear in the keys whatever the table statistics say. Freshly

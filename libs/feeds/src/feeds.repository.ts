@@ -185,15 +185,14 @@ export class FeedsRepository {
             FROM firewall f WHERE f.status = 'MANAGED'`
         : await this.prisma.$queryRaw<{ targeted: bigint; applied: bigint }[]>`
             WITH target AS (
-              SELECT * FROM unnest(${targetStreams.map((t) => t.tenantId)}::uuid[],
-                                   ${targetStreams.map((t) => t.groupId)}::uuid[],
-                                   ${targetStreams.map((t) => t.streamId)}::text[]) AS t(tenant_id, group_id, stream_id)
+              SELECT * FROM jsonb_to_recordset(${JSON.stringify(targetStreams)}::jsonb)
+                AS t("tenantId" uuid, "groupId" uuid, "streamId" text)
             ),
             -- Each managed firewall a target covers, with the stream that carries the feed to it.
             need AS (
-              SELECT f.id AS firewall_id, t.stream_id
+              SELECT f.id AS firewall_id, t."streamId" AS stream_id
               FROM firewall f JOIN target t
-                ON f.tenant_id = t.tenant_id AND (t.group_id IS NULL OR f.group_id = t.group_id)
+                ON f.tenant_id = t."tenantId" AND (t."groupId" IS NULL OR f.group_id = t."groupId")
               WHERE f.status = 'MANAGED'
             )
             SELECT count(DISTINCT firewall_id) AS targeted,
