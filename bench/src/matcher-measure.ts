@@ -34,11 +34,13 @@ export interface Latency {
   mean: number;
 }
 
-/** Times `run` `times` times (after `warmup` untimed runs), in milliseconds. */
+/** Times `run` `times` times (after `warmup` untimed runs), in milliseconds. Each run starts after a full GC, so
+ *  it does not pay for the garbage of the runs before it (a build or a load happens once, not in a loop). */
 export function latency(times: number, run: () => void, warmup = 1): Latency {
   for (let i = 0; i < warmup; i++) run();
   const samples: number[] = [];
   for (let i = 0; i < times; i++) {
+    gc();
     const start = cpuNow();
     run();
     samples.push((cpuNow() - start) / 1e6);

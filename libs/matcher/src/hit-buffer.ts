@@ -11,7 +11,8 @@ export const HitKind = {
 } as const;
 export type HitKind = (typeof HitKind)[keyof typeof HitKind];
 
-/** More than one check can produce: 2 x 33 IP hits, 2 x 127 label suffixes, 30 URL expressions. */
+/** More than one check can produce: 2 x 33 IP hits (an address, a network per prefix length), 2 x 126 domain
+ *  entries (at most 253 characters, so 126 parents of a name match), 30 URL expressions. */
 const CAPACITY = 512;
 
 /**

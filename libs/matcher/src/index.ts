@@ -3,4 +3,3 @@ export { MatcherFormatError, MatcherInputError, type MatcherFormatProblem } from
 export { StateChecksum, Fnv1a64, iocChecksumItem, exclusionChecksumItem } from './state-checksum';
 export { Matcher, type MatcherStats } from './matcher';
 export { FORMAT_VERSION } from './serialize';
-export { HitKind, type HitBuffer } from './hit-buffer';

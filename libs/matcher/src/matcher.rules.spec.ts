@@ -452,3 +452,13 @@ describe('entries', () => {
     ).toBe(action);
   });
 });
+
+describe('hit reporting', () => {
+  it('reports every matching parent of a URL host of hundreds of labels', () => {
+    const host = Array.from({ length: 300 }, () => 'a').join('.');
+    const entries = Array.from({ length: 125 }, (_, i) => ioc(host.slice(-(2 * i + 3)), 'domain'));
+    const decision = Matcher.build(entries).check(traffic({ url: `http://${host}/x` }), LOG_BOTH);
+    expect(decision.matches).toHaveLength(125);
+    expect(decision.matches[0]!.indicator).toHaveLength(251);
+  });
+});

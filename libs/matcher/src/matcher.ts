@@ -34,8 +34,8 @@ export interface MatcherStats {
  * primitives under it. `apply` changes the state in place; `serialize`/`deserialize` move it in one binary blob.
  */
 export class Matcher {
-  /** The hits of the last lookup or check; valid until the next change. */
-  readonly hits = new HitBuffer();
+  /** The hits of the current lookup or check (reused: the primitives allocate nothing). */
+  private readonly hits = new HitBuffer();
   private readonly positions = new Int32Array(5);
 
   private constructor(
@@ -142,22 +142,22 @@ export class Matcher {
     return decide(hits, this.iocs, settings, coverOf);
   }
 
-  /** Entries (both sources) matching an IPv4 address given as uint32: the address, then the networks containing
-   *  it, longest prefix first. Returns the count; the hits are in `hits`. */
+  /** How many entries (both sources) match an IPv4 address given as uint32: the address itself and the networks
+   *  containing it. */
   lookupIpv4(address: number): number {
     this.hits.count = 0;
     return this.iocs.ips.lookup(address, this.hits, HitKind.DstExact, HitKind.DstNetwork);
   }
 
-  /** Domain entries equal to a canonical name (lowercase ASCII, as canonicalizeDomain returns) or to one of its
-   *  parent suffixes, most specific first. Returns the count; the hits are in `hits`. */
+  /** How many domain entries equal a canonical name (lowercase ASCII, as canonicalizeDomain returns) or one of
+   *  its parent suffixes. */
   lookupDomain(name: string): number {
     this.hits.count = 0;
     return this.iocs.domains.lookup(name, 0, name.length, this.hits, HitKind.Domain);
   }
 
-  /** URL entries equal to one of the Safe Browsing expressions of a raw traffic URL (canonicalized here; no
-   *  allocation when it is already canonical). Returns the count; the hits are in `hits`. */
+  /** How many URL entries equal one of the Safe Browsing expressions of a raw traffic URL (canonicalized here; no
+   *  allocation when it is already canonical). */
   lookupUrl(url: string): number {
     this.hits.count = 0;
     const text = canonicalUrlText(url, this.positions);

@@ -41,26 +41,49 @@ export function formatNetwork(network: number, prefix: number): string {
   return `${formatIpv4(network >>> 0)}/${prefix}`;
 }
 
-/** Lowercase printable ASCII of two labels or more, without '/', and not an IPv4 address (an ipv4 entry). */
+/** Lowercase printable ASCII of two labels or more, without '/', and not an IPv4 address (an ipv4 entry). One
+ *  pass: it runs for every domain of a build. */
 export function domainValue(value: string): string {
-  const dot = value.indexOf('.');
-  const labelsOk = dot > 0 && dot < value.length - 1 && !value.endsWith('.');
-  if (
-    !labelsOk ||
-    !isKeyText(value, false) ||
-    value.length > 253 ||
-    value.includes('/') ||
-    parseIpv4(value) !== null
-  ) {
+  const length = value.length;
+  let ok = length > 0 && length <= 253;
+  let dots = 0;
+  let previous = 0x2e;
+  let numeric = true;
+  for (let i = 0; ok && i < length; i++) {
+    const code = value.charCodeAt(i);
+    ok = code > 0x20 && code < 0x7f && code !== 0x2f && !(code >= 0x41 && code <= 0x5a);
+    if (code === 0x2e) {
+      ok &&= previous !== 0x2e;
+      dots++;
+    } else if (code < 0x30 || code > 0x39) {
+      numeric = false;
+    }
+    previous = code;
+  }
+  if (!ok || dots === 0 || previous === 0x2e || (numeric && parseIpv4(value) !== null)) {
     throw new MatcherInputError(`not a normalized domain: ${JSON.stringify(value)}`);
   }
   return value;
 }
 
-/** A canonical URL without scheme: printable ASCII `host/path...` with a lowercase host, no port or userinfo. */
+/** A canonical URL without scheme: printable ASCII `host/path...` with a lowercase host: no port, no userinfo. */
 export function urlValue(value: string): string {
-  const slash = value.indexOf('/');
-  if (slash < 1 || !isKeyText(value, true) || !isCanonicalHost(value, slash)) {
+  const length = value.length;
+  let ok = length > 1 && length <= MAX_KEY_LENGTH;
+  let inHost = true;
+  for (let i = 0; ok && i < length; i++) {
+    const code = value.charCodeAt(i);
+    ok = code > 0x20 && code < 0x7f;
+    if (!inHost) continue;
+    if (code === 0x2f) {
+      ok = i > 0;
+      inHost = false;
+    } else {
+      ok &&=
+        !(code >= 0x41 && code <= 0x5a) && code !== 0x3a && code !== 0x40 && code !== 0x3f && code !== 0x23;
+    }
+  }
+  if (!ok || inHost) {
     throw new MatcherInputError(`not a normalized URL (host/path, no scheme): ${JSON.stringify(value)}`);
   }
   return value;
@@ -68,28 +91,11 @@ export function urlValue(value: string): string {
 
 /** An endpoint hostname exclusion: lowercase printable ASCII. */
 export function hostValue(value: string): string {
-  if (!isKeyText(value, false))
-    throw new MatcherInputError(`not a normalized host: ${JSON.stringify(value)}`);
+  let ok = value.length > 0 && value.length <= MAX_KEY_LENGTH;
+  for (let i = 0; ok && i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    ok = code > 0x20 && code < 0x7f && !(code >= 0x41 && code <= 0x5a);
+  }
+  if (!ok) throw new MatcherInputError(`not a normalized host: ${JSON.stringify(value)}`);
   return value;
-}
-
-/** value[0, end) as a canonical URL host: no uppercase letter, none of ':' '@' '?' '#' (port, userinfo, query). */
-function isCanonicalHost(value: string, end: number): boolean {
-  for (let i = 0; i < end; i++) {
-    const code = value.charCodeAt(i);
-    if ((code >= 0x41 && code <= 0x5a) || code === 0x3a || code === 0x40 || code === 0x3f || code === 0x23)
-      return false;
-  }
-  return true;
-}
-
-/** Non-empty printable ASCII that fits a table key; uppercase letters only when allowed. */
-function isKeyText(value: string, upperAllowed: boolean): boolean {
-  if (value.length === 0 || value.length > MAX_KEY_LENGTH) return false;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code <= 0x20 || code >= 0x7f) return false;
-    if (!upperAllowed && code >= 0x41 && code <= 0x5a) return false;
-  }
-  return true;
 }
