@@ -1,0 +1,117 @@
+// reporting.query_24h: p95 of `threatEvents` (first page, one tenant, the last 24 hours) and of
+// `threatEventSummary` (the same range, hourly series) over the stored-events dataset, through the real GraphQL
+// API over HTTP. The tenant is the dataset's largest (the worst case); the median tenant is reported beside it.
+import { issueSecret, SecretKind } from '@threatline/auth';
+import { ApiKeyRole } from '@threatline/db';
+import { createTestApi, type TestApi } from '@threatline/http/testing';
+import { ReportingModule } from '@threatline/reporting';
+import pg from 'pg';
+import { openDataset } from './reporting-dataset';
+import { recordResults, type BenchEntry } from './results';
+
+const ROWS = Number(process.env.BENCH_REPORTING_ROWS ?? 10_000_000);
+const WARMUP = 20;
+const SAMPLES = 200;
+const TARGET_MS = 100;
+
+const LIST = `query ($filter: ThreatEventFilter) { threatEvents(filter: $filter, first: 50) {
+  edges { cursor node { id occurredAt auditId indicator action actionResult message firewall { serial } feed { description } } }
+  pageInfo { hasNextPage endCursor } } }`;
+const SUMMARY = `query ($from: DateTime, $to: DateTime) { threatEventSummary(from: $from, to: $to, bucket: HOUR) {
+  total byIndicator { indicator count } byFirewall { firewallId count } byAction { action dryRun count }
+  bySource { source count } series { start count dropped dryRun } } }`;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(run: () => Promise<void>): Promise<{ p50: number; p95: number; p99: number }> {
+  for (let i = 0; i < WARMUP; i++) await run();
+  const times: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const started = process.hrtime.bigint();
+    await run();
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return {
+    p50: round(percentile(times, 50)),
+    p95: round(percentile(times, 95)),
+    p99: round(percentile(times, 99)),
+  };
+}
+
+async function adminKeyOf(url: string, tenantId: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const issued = issueSecret(SecretKind.API_KEY);
+    await client.query(
+      `INSERT INTO api_key (id, name, key_hash, prefix, role, tenant_id) VALUES (gen_random_uuid(), 'bench', $1, $2, $3, $4)`,
+      [issued.hash, issued.prefix, ApiKeyRole.FLEET_ADMIN, tenantId],
+    );
+    return issued.secret;
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const dataset = await openDataset(ROWS, (line) => console.log(line));
+  const to = dataset.endsAt.toISOString();
+  const from = new Date(dataset.endsAt.getTime() - 86_400_000).toISOString();
+  const largest = dataset.tenantIds[0]!;
+  const median = dataset.tenantIds[Math.floor(dataset.tenantIds.length / 2)]!;
+  let api: TestApi | undefined;
+  try {
+    api = await createTestApi({ imports: [ReportingModule], env: { DATABASE_URL: dataset.url } });
+    const entries: BenchEntry[] = [];
+    for (const [label, tenantId] of [
+      ['largest tenant', largest],
+      ['median tenant', median],
+    ] as const) {
+      const key = await adminKeyOf(dataset.url, tenantId);
+      const ask = async (query: string, variables: Record<string, unknown>) => {
+        const answer = await api!.graphql(query, variables, key);
+        if (answer.errors) throw new Error(JSON.stringify(answer.errors));
+      };
+      const counted = await api.graphql<{ threatEventSummary: { total: number } }>(
+        SUMMARY,
+        { from, to },
+        key,
+      );
+      const inRange = counted.data?.threatEventSummary.total ?? 0;
+      const list = await measure(() => ask(LIST, { filter: { from, to } }));
+      const summary = await measure(() => ask(SUMMARY, { from, to }));
+      const note = `${label}: ${inRange} events in the 24 h range, ${dataset.rows} stored over 30 days; GraphQL over HTTP`;
+      const suffix = label === 'largest tenant' ? '' : '_median_tenant';
+      entries.push(
+        {
+          name: `reporting.query_24h.threat_events${suffix}`,
+          unit: 'ms p95',
+          value: list.p95,
+          ...list,
+          target: `p95 <= ${TARGET_MS} ms`,
+          note,
+        },
+        {
+          name: `reporting.query_24h.summary${suffix}`,
+          unit: 'ms p95',
+          value: summary.p95,
+          ...summary,
+          target: `p95 <= ${TARGET_MS} ms`,
+          note,
+        },
+      );
+    }
+    recordResults(entries);
+  } finally {
+    await api?.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
