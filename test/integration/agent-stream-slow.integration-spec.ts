@@ -57,7 +57,13 @@ describe('agent stream: a slow agent', () => {
     const slow = await makeFirewall(cluster.prisma, tenantId, groupId);
     child = spawn(
       process.execPath,
-      [resolve(__dirname, '../support/agent-child.mjs'), cluster.nodes[0]!.streamUrl, slow.credential],
+      [
+        // TypeScript run by Node itself (types stripped), as an ES module.
+        '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON',
+        resolve(__dirname, '../support/agent-child.ts'),
+        cluster.nodes[0]!.streamUrl,
+        slow.credential,
+      ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
