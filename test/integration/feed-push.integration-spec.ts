@@ -520,3 +520,32 @@ describe('POST /api/v1/feeds (accepting a push)', () => {
     });
   });
 });
+
+describe('POST /api/v1/feeds with Redis unreachable', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    // Nothing listens there: every queue command waits for a Redis that does not come.
+    api = await createTestApi({ env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('still answers 202 once the feed is durable; the feed waits PENDING for the sweeper', async () => {
+    const tenant = await makeServedTenant(api.prisma);
+    const started = Date.now();
+    const response = await pushFeed(api, tenant.analystKey, {
+      tenantIds: [tenant.tenantId],
+      indicators: [{ value: 'durable.example' }],
+    });
+    expect(response.status).toBe(202);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const feed = await api.prisma.feed.findUniqueOrThrow({
+      where: { id: (response.body as Accepted).feedId },
+    });
+    expect(feed.status).toBe('PENDING');
+    expect(await api.prisma.feedIndicator.count({ where: { feedId: feed.id } })).toBe(1);
+  });
+});
