@@ -111,8 +111,19 @@ async function main(): Promise<void> {
 
     const port = BASE_PORT + 10;
     const { child } = await coldStart(stateDir, port, probe);
-    // Let the agent finish loading its stream entries (it decides meanwhile, but the bench measures steady state).
-    await new Promise((done) => setTimeout(done, 8000));
+    // Let the agent finish loading its stream entries (it decides meanwhile, but this measures the steady state).
+    const loadStart = Date.now();
+    for (;;) {
+      const status = await fetch(`http://127.0.0.1:${port}/v1/status`).then(
+        (r) => r.json() as Promise<{ stateLoaded: boolean }>,
+      );
+      if (status.stateLoaded) break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    console.log(
+      `  (stream entries loaded ${((Date.now() - loadStart) / 1000).toFixed(1)} s after the first decision)`,
+    );
+    await new Promise((done) => setTimeout(done, 2000));
     const lines = mixedTraffic(data, 50_000);
     const body = lines.join('\n') + '\n';
     const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });

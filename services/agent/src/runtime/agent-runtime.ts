@@ -110,6 +110,7 @@ export class AgentRuntime {
       startedAt: this.startedAt,
       updatedAt: new Date().toISOString(),
       listen: this.listenAddress,
+      stateLoaded: this.state !== null,
       connection: connection?.status ?? {
         state: 'disconnected',
         since: this.startedAt,

@@ -13,6 +13,8 @@ export interface RuntimeStatus {
   updatedAt: string;
   /** The decision API's address. */
   listen: string;
+  /** The stream entries are loaded (until then decisions come from the saved matcher and the stream waits). */
+  stateLoaded: boolean;
   connection: ConnectionStatus;
   /** Streams whose last batch did not add up and that wait for a snapshot. */
   resyncing: string[];
