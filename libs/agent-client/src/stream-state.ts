@@ -1,12 +1,12 @@
 import { StateChecksum } from '@threatline/matcher';
 import {
-  checksumItemOf,
   EMPTY_CHECKSUM,
   type DeltasMessage,
   type SnapshotMessage,
   type StreamEntry,
   type StreamId,
 } from '@threatline/protocol';
+import { EntryHasher } from './entry-hasher';
 
 /** How a deltas frame relates to what is held. */
 export type DeltasFit = 'next' | 'duplicate' | 'gap' | 'otherEpoch';
@@ -19,10 +19,13 @@ export type DeltasFit = 'next' | 'duplicate' | 'gap' | 'otherEpoch';
 export class StreamState {
   private readonly entryMap = new Map<string, StreamEntry>();
   private sum = new StateChecksum();
+  private readonly hasher: EntryHasher;
   private epochValue = 0;
   private seqValue = 0;
 
-  constructor(readonly streamId: StreamId) {}
+  constructor(readonly streamId: StreamId) {
+    this.hasher = new EntryHasher(streamId);
+  }
 
   /** 0 until a snapshot was applied. */
   get epoch(): number {
@@ -51,7 +54,7 @@ export class StreamState {
     const sum = new StateChecksum();
     for (const entry of snapshot.entries) {
       this.entryMap.set(entry.key, entry);
-      sum.add(checksumItemOf(this.streamId, entry));
+      sum.addHash(this.hasher.hash(entry));
     }
     this.sum = sum;
     this.epochValue = snapshot.epoch;
@@ -69,10 +72,10 @@ export class StreamState {
   applyDeltas(deltas: DeltasMessage): string {
     for (const delta of deltas.deltas) {
       const before = this.entryMap.get(delta.key);
-      if (before !== undefined) this.sum.remove(checksumItemOf(this.streamId, before));
+      if (before !== undefined) this.sum.removeHash(this.hasher.hash(before));
       if (delta.op === 'upsert') {
         this.entryMap.set(delta.key, delta.entry);
-        this.sum.add(checksumItemOf(this.streamId, delta.entry));
+        this.sum.addHash(this.hasher.hash(delta.entry));
       } else {
         this.entryMap.delete(delta.key);
       }
