@@ -1,10 +1,13 @@
-const BITS_PER_KEY = 10;
+/** Per key it is sized for; built for 1.25 times the keys present, so about 16 bits a key (about 1% false
+ *  positives) after a build, 13 when it is due for a rebuild. */
+const BITS_PER_KEY = 13;
 
 /**
  * A blocked Bloom filter: each key sets 3 bits inside one 32-bit word, so a test is one load and one branch that
  * is almost always "no". It sits in front of the string tables, where most probes (label suffixes and URL
- * expressions of traffic) miss: a linear-probing scan costs a mispredicted branch per probe, this does not. It
- * never forgets: removed keys leave their bits until the owner rebuilds it, which only costs false positives.
+ * expressions of traffic) miss: a linear-probing scan costs a mispredicted branch per probe, this does not, and
+ * every false positive costs a probe of the table. It never forgets: removed keys leave their bits until the owner
+ * rebuilds it, which only costs false positives.
  */
 export class Bloom {
   constructor(
