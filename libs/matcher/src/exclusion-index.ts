@@ -1,6 +1,7 @@
 import { formatIpv4 } from '@threatline/ioc';
 import { CidrTable, keyNetwork, keyPrefix } from './cidr-table';
 import { DomainIndex } from './domain-index';
+import { MatcherInputError } from './errors';
 import { domainHashOfBytes, domainHashOfString } from './hash';
 import { HitBuffer, HitKind } from './hit-buffer';
 import { StateChecksum, exclusionChecksumItem } from './state-checksum';
@@ -212,6 +213,8 @@ export class ExclusionIndex {
 }
 
 function validateValue(type: ExclusionType, value: string): void {
+  if (typeof value !== 'string')
+    throw new MatcherInputError(`exclusion value ${JSON.stringify(value)} is not a string`);
   switch (type) {
     case 'IP':
       ipv4Value(value);
@@ -228,6 +231,8 @@ function validateValue(type: ExclusionType, value: string): void {
     case 'HOST':
       hostValue(value);
       return;
+    default:
+      throw new MatcherInputError(`unknown exclusion type ${JSON.stringify(type)}`);
   }
 }
 

@@ -3,13 +3,13 @@ import { AddressIndex } from './address-index';
 import { AuditTable } from './audit-table';
 import { CidrTable, keyNetwork, keyPrefix } from './cidr-table';
 import { DomainIndex } from './domain-index';
+import { MatcherInputError } from './errors';
 import { ABSENT, metaAuditIndex, metaDryRun, packMeta } from './meta';
 import { Fnv1a64, StateChecksum } from './state-checksum';
 import { recordWords } from './string-table';
 import type { IocEntry, IocSource, IocType } from './types';
 import { U32Table } from './u32-table';
 import { UrlIndex } from './url-index';
-import { MatcherInputError } from './errors';
 import { domainValue, formatNetwork, ipv4Value, networkValue, parseNetwork, urlValue } from './values';
 
 const TYPE_INDEX: Record<IocType, number> = { ipv4: 0, cidr: 1, domain: 2, url: 3 };
@@ -277,9 +277,13 @@ function checkShape(entry: IocEntry): void {
   if (entry.source !== 'MDR' && entry.source !== 'XOPS') {
     throw new MatcherInputError(`unknown source ${JSON.stringify(entry.source)}`);
   }
-  if (typeof entry.auditId !== 'string' || typeof entry.dryRun !== 'boolean') {
+  if (
+    typeof entry.value !== 'string' ||
+    typeof entry.auditId !== 'string' ||
+    typeof entry.dryRun !== 'boolean'
+  ) {
     throw new MatcherInputError(
-      `entry ${JSON.stringify(entry.value)} needs a string auditId and a boolean dryRun`,
+      `entry ${JSON.stringify(entry.value)} needs a string value and auditId and a boolean dryRun`,
     );
   }
 }

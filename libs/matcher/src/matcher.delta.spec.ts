@@ -150,6 +150,32 @@ describe('incremental deltas', () => {
     expect(matcher.entries()).toHaveLength(1);
   });
 
+  it('refuse entries and exclusions of the wrong shape, as sent over the wire', () => {
+    const untyped = (value: unknown): MatcherDelta => value as MatcherDelta;
+    for (const delta of [
+      untyped({ op: 'add', entry: { value: 7, type: 'domain', source: 'MDR', auditId: 'a', dryRun: false } }),
+      untyped({
+        op: 'add',
+        entry: { value: 'evil.com', type: 'fqdn', source: 'MDR', auditId: 'a', dryRun: false },
+      }),
+      untyped({
+        op: 'add',
+        entry: { value: 'evil.com', type: 'domain', source: 'ACME', auditId: 'a', dryRun: false },
+      }),
+      untyped({
+        op: 'add',
+        entry: { value: 'evil.com', type: 'domain', source: 'MDR', auditId: 'a', dryRun: 'no' },
+      }),
+      untyped({ op: 'addExclusion', exclusion: { type: 'FQDN', value: 'evil.com' } }),
+      untyped({ op: 'removeExclusion', exclusion: { type: 'HOST', value: null } }),
+      untyped({ op: 'remove', source: 'ACME', value: 'evil.com' }),
+      untyped({ op: 'remove', source: 'MDR', value: 12 }),
+      untyped({ op: 'replace', entry: {} }),
+    ]) {
+      expect(() => Matcher.empty().apply([delta]), JSON.stringify(delta)).toThrow(MatcherInputError);
+    }
+  });
+
   it.each([
     ['ipv4', '01.2.3.4'],
     ['ipv4', '1.2.3'],

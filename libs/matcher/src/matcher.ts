@@ -283,9 +283,12 @@ function validateDelta(delta: MatcherDelta): void {
       if (delta.source !== 'MDR' && delta.source !== 'XOPS') {
         throw new MatcherInputError(`unknown source ${JSON.stringify(delta.source)}`);
       }
+      if (typeof delta.value !== 'string') throw new MatcherInputError('the value to remove is not a string');
       return;
     case 'addExclusion':
     case 'removeExclusion':
       return ExclusionIndex.validate(delta.exclusion);
+    default:
+      throw new MatcherInputError(`unknown delta ${JSON.stringify((delta as { op: unknown }).op)}`);
   }
 }
