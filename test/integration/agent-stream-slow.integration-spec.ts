@@ -115,5 +115,5 @@ describe('agent stream: a slow agent', () => {
     await eventually(childConverged, 'the slow agent to catch up', 30_000);
     expect(report!.stats).toMatchObject({ gaps: 0, duplicates: 0, mismatches: 0 });
     expect(report!.stats.connects).toBe(2);
-  });
+  }, 120_000);
 });

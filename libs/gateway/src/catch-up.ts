@@ -99,19 +99,12 @@ export class CatchUp {
     const { connection, channel, cursor } = task;
     const head = channel.head;
     if (!head) return this.finish(task);
-    if (cursor.epoch === head.epoch && cursor.seq >= head.seq) {
-      // At the head (or ahead of this process's head, with frames from another gateway): live.
-      // An agent whose state at the head does not sum to the head's checksum gets a snapshot.
-      if (cursor.seq === head.seq && cursor.checksum !== null && cursor.checksum !== head.checksum) {
-        this.restart(cursor);
-        return this.requeue(task);
-      }
-      cursor.live = true;
-      return this.finish(task);
-    }
-    let frame;
+    if (cursor.epoch === head.epoch && cursor.seq === head.seq) return this.arrive(task, head.checksum);
+    let answer;
     try {
-      frame =
+      // Ahead of this process's head is possible (frames from another gateway, not yet announced
+      // here) and so is a position the stream never had: the log tells them apart.
+      answer =
         cursor.epoch === head.epoch
           ? await this.frames.frameFrom(channel.id, cursor.epoch, cursor.seq)
           : await this.frames.snapshotAt(channel.id, head);
@@ -121,14 +114,27 @@ export class CatchUp {
       return;
     }
     if (!this.current(task)) return;
-    // Nothing after this position in the log: the next round compares it with the channel's head.
-    if (frame === null) return this.requeue(task);
-    if (frame.kind === 'deltas' && (frame.epoch !== cursor.epoch || frame.fromSeq !== cursor.seq + 1)) {
+    if (answer.kind === 'current') return this.arrive(task, answer.checksum);
+    if (answer.kind === 'deltas' && (answer.epoch !== cursor.epoch || answer.fromSeq !== cursor.seq + 1)) {
       // A shared answer for this position from before a move of the cursor: ask again.
       return this.requeue(task);
     }
-    connection.sendFrame(cursor, frame);
+    connection.sendFrame(cursor, answer);
     this.requeue(task);
+  }
+
+  /**
+   * The cursor is at the stream's head, whose state sums to `checksum`: live. An agent whose
+   * state there sums to something else (it said so in hello) gets a snapshot instead.
+   */
+  private arrive(task: CatchUpTask, checksum: string): void {
+    const { cursor } = task;
+    if (cursor.checksum !== null && cursor.checksum !== checksum) {
+      this.restart(cursor);
+      return this.requeue(task);
+    }
+    cursor.live = true;
+    this.finish(task);
   }
 
   /** Forget what the agent holds: the next frame is a snapshot. */

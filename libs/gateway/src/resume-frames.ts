@@ -6,6 +6,14 @@ import { SharedFrameCache } from './shared-frame-cache';
 import type { StreamHead } from './stream-channel';
 import { encodeDeltasFrame, encodeSnapshot, type StreamFrame } from './stream-frames';
 
+/** The log has nothing after a position: it is the head, whose state sums to `checksum`. */
+export interface CurrentPosition {
+  kind: 'current';
+  checksum: string;
+}
+
+export type ResumeAnswer = StreamFrame | CurrentPosition;
+
 /**
  * The frame that brings an agent from a position towards the head: the deltas after it or a
  * snapshot, read and encoded once per position and shared for a few seconds by every agent
@@ -14,19 +22,19 @@ import { encodeDeltasFrame, encodeSnapshot, type StreamFrame } from './stream-fr
  */
 @Injectable()
 export class ResumeFrames {
-  private readonly cache: SharedFrameCache<StreamFrame | null>;
+  private readonly cache: SharedFrameCache<ResumeAnswer>;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly reader: StreamReader,
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
   ) {
-    this.cache = new SharedFrameCache<StreamFrame | null>(
+    this.cache = new SharedFrameCache<ResumeAnswer>(
       options.resumeCacheTtlMs,
       options.resumeCacheMaxBytes,
-      (frame) => frame?.data.length ?? 0,
+      (answer) => (answer.kind === 'current' ? 0 : answer.data.length),
       // "Nothing new" is only true when it was read; positions move on.
-      (frame) => frame !== null,
+      (answer) => answer.kind !== 'current',
     );
     this.sweeper = setInterval(() => this.cache.sweep(), options.resumeCacheTtlMs);
     this.sweeper.unref();
@@ -34,14 +42,15 @@ export class ResumeFrames {
 
   /**
    * What follows `(epoch, seq)` of a stream whose epoch it is: the deltas after it, or a
-   * snapshot when the log no longer has them or they would be longer; null at the head.
+   * snapshot when the log no longer has them or they would be longer; `current` at the head
+   * (never cached: heads move on).
    */
-  frameFrom(streamId: StreamId, epoch: number, seq: number): Promise<StreamFrame | null> {
+  frameFrom(streamId: StreamId, epoch: number, seq: number): Promise<ResumeAnswer> {
     return this.cache.get(`${streamId} from ${epoch}:${seq}`, async () => {
       const read = await this.reader.readSince(streamId, epoch, seq, this.options.maxDeltasPerRead);
       switch (read.kind) {
         case 'current':
-          return null;
+          return { kind: 'current', checksum: read.checksum };
         case 'deltas':
           return encodeDeltasFrame(streamId, read);
         case 'snapshot':
@@ -65,10 +74,12 @@ export class ResumeFrames {
    * answers both agents at the position the live ones were at and agents of another epoch.
    */
   share(streamId: StreamId, previous: StreamHead, head: StreamHead, snapshot: Promise<StreamFrame>): void {
-    const settled = snapshot.catch(() => null);
+    // A failed encoding is dropped from the cache; catch-ups waiting on it read for themselves.
     void this.cache.get(this.snapshotKey(streamId, head), () => snapshot).catch(() => undefined);
     if (previous.epoch === head.epoch) {
-      void this.cache.get(`${streamId} from ${previous.epoch}:${previous.seq}`, () => settled);
+      void this.cache
+        .get(`${streamId} from ${previous.epoch}:${previous.seq}`, () => snapshot)
+        .catch(() => undefined);
     }
   }
 
