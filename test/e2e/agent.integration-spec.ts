@@ -1,4 +1,8 @@
+import { createTestDatabase, type TestDatabase } from '@threatline/db/testing';
+import { TEST_REDIS_URL } from '@threatline/http/testing';
+import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startNode, waitFor, type RunningProcess } from '../support/processes';
 
 /**
- * The firewall agent against the real service (the standalone process on embedded PostgreSQL), through its CLI
- * and its decision API: enroll, run, pushes, settings, exclusions, revocation, deregistration, a service outage,
- * and kills in the middle of a large snapshot and of deltas.
+ * The firewall agent against the real service (the standalone process), through its CLI and its decision API:
+ * enroll, run, pushes, settings, exclusions, revocation, deregistration, a service outage, and kills in the
+ * middle of a large snapshot and of deltas, on embedded PostgreSQL; the main scenario again on PostgreSQL and
+ * Redis.
  */
 const standaloneEntry = resolve(__dirname, '../../services/standalone/dist/main.js');
 const agentBin = resolve(__dirname, '../../services/agent/bin/threatline-agent');
@@ -121,8 +126,11 @@ interface AgentStatus {
   events: { spooled: number; dropped: number; inFlight: number };
 }
 
-describe('the firewall agent against the embedded service', () => {
+function agentSuite(mode: 'embedded' | 'distributed'): void {
   const dataDir = tempDir('threatline-agent-e2e-');
+  const queuePrefix = `agent-e2e-${randomUUID().slice(0, 8)}`;
+  let database: TestDatabase | undefined;
+  let environment: Record<string, string> = {};
   let service: RunningProcess | undefined;
   let port = 0;
   let api = '';
@@ -135,11 +143,22 @@ describe('the firewall agent against the embedded service', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      ...environment,
     });
     await waitFor(async () => (await fetch(`${api}/readyz`)).ok, 90_000, `the service:\n${service.output()}`);
   }
 
   beforeAll(async () => {
+    if (mode === 'distributed') {
+      database = await createTestDatabase();
+      environment = {
+        DATABASE_URL: database.url,
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: queuePrefix,
+        MIGRATE_ON_START: 'false',
+        SEED_DEMO: '1',
+      };
+    }
     port = await freePort();
     api = `http://127.0.0.1:${port}`;
     await startService();
@@ -149,7 +168,13 @@ describe('the firewall agent against the embedded service', () => {
   afterAll(async () => {
     for (const agent of agents) await agent.stop('SIGKILL');
     await service?.stop('SIGKILL');
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    if (mode === 'distributed') {
+      const redis = new Redis(TEST_REDIS_URL);
+      const keys = await redis.keys(`${queuePrefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+      await database?.dispose();
+    }
   });
 
   async function push(
@@ -201,40 +226,42 @@ describe('the firewall agent against the embedded service', () => {
     return { agent, firewallId };
   }
 
-  it('explains a wrong token, a wrong server and an unreachable one', async () => {
-    const stateDir = tempDir('threatline-agent-bad-');
-    const badToken = await cli(['enroll', '--server', api, '--token', 'tle_nope', '--state-dir', stateDir]);
-    expect(badToken.status).toBe(4);
-    expect(badToken.stderr).toContain('the enrollment token is not valid');
-    const wrongServer = await cli([
-      'enroll',
-      '--server',
-      `${api}/somewhere/else`,
-      '--token',
-      'x',
-      '--state-dir',
-      stateDir,
-    ]);
-    expect(wrongServer.status).toBe(5);
-    expect(wrongServer.stderr).toContain('does not answer like a Threatline service');
-    const unreachable = await cli([
-      'enroll',
-      '--server',
-      `http://127.0.0.1:${await freePort()}`,
-      '--token',
-      'x',
-      '--state-dir',
-      stateDir,
-    ]);
-    expect(unreachable.status).toBe(5);
-    expect(unreachable.stderr).toContain('connection refused');
-    const usage = await cli(['enroll', '--server', api]);
-    expect(usage.status).toBe(2);
-    expect(usage.stderr).toContain('--token is required');
-    const notEnrolled = await cli(['run', '--state-dir', stateDir]);
-    expect(notEnrolled.status).toBe(3);
-    expect(notEnrolled.stderr).toContain('holds no enrollment');
-  });
+  // The CLI-error, outage and kill scenarios run once, on the embedded service.
+  if (mode === 'embedded')
+    it('explains a wrong token, a wrong server and an unreachable one', async () => {
+      const stateDir = tempDir('threatline-agent-bad-');
+      const badToken = await cli(['enroll', '--server', api, '--token', 'tle_nope', '--state-dir', stateDir]);
+      expect(badToken.status).toBe(4);
+      expect(badToken.stderr).toContain('the enrollment token is not valid');
+      const wrongServer = await cli([
+        'enroll',
+        '--server',
+        `${api}/somewhere/else`,
+        '--token',
+        'x',
+        '--state-dir',
+        stateDir,
+      ]);
+      expect(wrongServer.status).toBe(5);
+      expect(wrongServer.stderr).toContain('does not answer like a Threatline service');
+      const unreachable = await cli([
+        'enroll',
+        '--server',
+        `http://127.0.0.1:${await freePort()}`,
+        '--token',
+        'x',
+        '--state-dir',
+        stateDir,
+      ]);
+      expect(unreachable.status).toBe(5);
+      expect(unreachable.stderr).toContain('connection refused');
+      const usage = await cli(['enroll', '--server', api]);
+      expect(usage.status).toBe(2);
+      expect(usage.stderr).toContain('--token is required');
+      const notEnrolled = await cli(['run', '--state-dir', stateDir]);
+      expect(notEnrolled.status).toBe(3);
+      expect(notEnrolled.stderr).toContain('holds no enrollment');
+    });
 
   it('drops a pushed domain, IPv4 and URL within a second, then follows settings, exclusions and revocation', async () => {
     const { agent, firewallId } = await enrolledAgent('E2E-MAIN');
@@ -302,99 +329,103 @@ describe('the firewall agent against the embedded service', () => {
     expect(await agent.stop()).toBe(0);
   });
 
-  it(
-    'keeps deciding while the service is down, spools events, and reconnects when it is back',
-    { timeout: 180_000 },
-    async () => {
-      const { agent } = await enrolledAgent('E2E-OUTAGE');
-      await agent.start();
-      await push(['outage-e2e.example']);
-      await agent.until({ domain: 'outage-e2e.example' }, 'drop');
-      expect(await service!.stop('SIGTERM')).toBe(0);
-      for (let i = 0; i < 5; i++)
-        expect((await agent.check({ domain: `${i}.outage-e2e.example` })).action).toBe('drop');
-      await waitFor(async () => (await agent.status()).events.spooled >= 5, 3000, 'spooled events');
-      expect((await agent.status()).connection).toMatchObject({ state: 'disconnected' });
-      await startService();
-      await waitFor(
-        async () => (await agent.status()).connection?.state === 'connected',
-        70_000,
-        'the reconnect',
-      );
-      await push(['after-outage-e2e.example']);
-      await agent.until({ domain: 'after-outage-e2e.example' }, 'drop', 2000);
-      await agent.stop();
-    },
-  );
+  // The CLI-error, outage and kill scenarios run once, on the embedded service.
+  if (mode === 'embedded')
+    it(
+      'keeps deciding while the service is down, spools events, and reconnects when it is back',
+      { timeout: 180_000 },
+      async () => {
+        const { agent } = await enrolledAgent('E2E-OUTAGE');
+        await agent.start();
+        await push(['outage-e2e.example']);
+        await agent.until({ domain: 'outage-e2e.example' }, 'drop');
+        expect(await service!.stop('SIGTERM')).toBe(0);
+        for (let i = 0; i < 5; i++)
+          expect((await agent.check({ domain: `${i}.outage-e2e.example` })).action).toBe('drop');
+        await waitFor(async () => (await agent.status()).events.spooled >= 5, 3000, 'spooled events');
+        expect((await agent.status()).connection).toMatchObject({ state: 'disconnected' });
+        await startService();
+        await waitFor(
+          async () => (await agent.status()).connection?.state === 'connected',
+          70_000,
+          'the reconnect',
+        );
+        await push(['after-outage-e2e.example']);
+        await agent.until({ domain: 'after-outage-e2e.example' }, 'drop', 2000);
+        await agent.stop();
+      },
+    );
 
-  it(
-    'converges after being killed while applying deltas, and during a large snapshot',
-    { timeout: 300_000 },
-    async () => {
-      const { agent } = await enrolledAgent('E2E-KILL');
-      await agent.start();
-      const feeds: string[] = [];
-      const pushes = Array.from({ length: 12 }, (_, i) =>
-        push([`kill-${i}.example`, `198.51.100.${i + 1}`]).then((f) => feeds.push(f.feedId)),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      expect(await agent.stop('SIGKILL')).toBeNull();
-      await Promise.all(pushes);
-      // A large feed arrives while the agent is down; a second agent starts from nothing (a snapshot) and is killed
-      // while it applies it.
-      // Embedded mode publishes a few hundred indicators a second (PGlite), so "large" stays moderate here.
-      const large = Array.from({ length: 1500 }, (_, i) => `large-${i}.example`);
-      const largeFeed = await push(large);
-      await waitFor(
-        async () => {
-          const response = await fetch(`${api}/api/v1/feeds/${largeFeed.feedId}`, {
-            headers: { authorization: `Bearer ${demo.analystApiKey}` },
-          });
-          return ((await response.json()) as { status: string }).status === 'PUBLISHED';
-        },
-        120_000,
-        'the large feed to be published',
-      );
-      const fresh = await enrolledAgent('E2E-SNAPSHOT');
-      await fresh.agent.start();
-      await waitFor(
-        () => Promise.resolve(fresh.agent.output().includes('stream: connected')),
-        10_000,
-        'the fresh agent to connect',
-      );
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await fresh.agent.stop('SIGKILL');
-
-      for (const restarted of [agent, fresh.agent]) {
-        await restarted.start();
-        await restarted.until({ domain: 'large-1499.example' }, 'drop', 60_000);
-        for (let i = 0; i < 12; i++)
-          expect((await restarted.check({ domain: `kill-${i}.example` })).action).toBe('drop');
-        const status = await restarted.status();
-        expect(status.streams.every((stream) => stream.checksumMatch)).toBe(true);
-        expect(restarted.output()).not.toMatch(/checksum .* the service says|does not add up/);
-      }
-      for (const feedId of feeds) {
+  // The CLI-error, outage and kill scenarios run once, on the embedded service.
+  if (mode === 'embedded')
+    it(
+      'converges after being killed while applying deltas, and during a large snapshot',
+      { timeout: 300_000 },
+      async () => {
+        const { agent } = await enrolledAgent('E2E-KILL');
+        await agent.start();
+        const feeds: string[] = [];
+        const pushes = Array.from({ length: 12 }, (_, i) =>
+          push([`kill-${i}.example`, `198.51.100.${i + 1}`]).then((f) => feeds.push(f.feedId)),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        expect(await agent.stop('SIGKILL')).toBeNull();
+        await Promise.all(pushes);
+        // A large feed arrives while the agent is down; a second agent starts from nothing (a snapshot) and is killed
+        // while it applies it.
+        // Embedded mode publishes a few hundred indicators a second (PGlite), so "large" stays moderate here.
+        const large = Array.from({ length: 1500 }, (_, i) => `large-${i}.example`);
+        const largeFeed = await push(large);
         await waitFor(
           async () => {
-            const response = await fetch(`${api}/api/v1/feeds/${feedId}`, {
+            const response = await fetch(`${api}/api/v1/feeds/${largeFeed.feedId}`, {
               headers: { authorization: `Bearer ${demo.analystApiKey}` },
             });
-            const body = (await response.json()) as {
-              delivery: { targetedFirewalls: number; appliedFirewalls: number };
-            };
-            return body.delivery.appliedFirewalls === body.delivery.targetedFirewalls;
+            return ((await response.json()) as { status: string }).status === 'PUBLISHED';
           },
-          10_000,
-          `delivery of ${feedId}`,
+          120_000,
+          'the large feed to be published',
         );
-      }
-      const spoolFiles = readdirSync(join(agent.stateDir, 'state'));
-      expect(spoolFiles.filter((name) => name.includes('.tmp-'))).toEqual([]);
-      await agent.stop();
-      await fresh.agent.stop();
-    },
-  );
+        const fresh = await enrolledAgent('E2E-SNAPSHOT');
+        await fresh.agent.start();
+        await waitFor(
+          () => Promise.resolve(fresh.agent.output().includes('stream: connected')),
+          10_000,
+          'the fresh agent to connect',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await fresh.agent.stop('SIGKILL');
+
+        for (const restarted of [agent, fresh.agent]) {
+          await restarted.start();
+          await restarted.until({ domain: 'large-1499.example' }, 'drop', 60_000);
+          for (let i = 0; i < 12; i++)
+            expect((await restarted.check({ domain: `kill-${i}.example` })).action).toBe('drop');
+          const status = await restarted.status();
+          expect(status.streams.every((stream) => stream.checksumMatch)).toBe(true);
+          expect(restarted.output()).not.toMatch(/checksum .* the service says|does not add up/);
+        }
+        for (const feedId of feeds) {
+          await waitFor(
+            async () => {
+              const response = await fetch(`${api}/api/v1/feeds/${feedId}`, {
+                headers: { authorization: `Bearer ${demo.analystApiKey}` },
+              });
+              const body = (await response.json()) as {
+                delivery: { targetedFirewalls: number; appliedFirewalls: number };
+              };
+              return body.delivery.appliedFirewalls === body.delivery.targetedFirewalls;
+            },
+            10_000,
+            `delivery of ${feedId}`,
+          );
+        }
+        const spoolFiles = readdirSync(join(agent.stateDir, 'state'));
+        expect(spoolFiles.filter((name) => name.includes('.tmp-'))).toEqual([]);
+        await agent.stop();
+        await fresh.agent.stop();
+      },
+    );
 
   it('stops with a clear message when the firewall is deregistered', async () => {
     const { agent, firewallId } = await enrolledAgent('E2E-DEREGISTER');
@@ -404,4 +435,12 @@ describe('the firewall agent against the embedded service', () => {
     expect(await agent.exited()).toBe(6);
     expect(agent.output()).toContain('deregistered or its credential revoked');
   });
+}
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+describe('the firewall agent against the embedded service', () => agentSuite('embedded'));
+
+describe('the firewall agent against the service on PostgreSQL and Redis', () => agentSuite('distributed'));

@@ -76,6 +76,18 @@ export function checksumItem(shape: StreamShape, entry: StreamEntry): string {
   }
 }
 
+/** Audit IDs are shared by every indicator of a feed: one copy of each in memory instead of one per entry (a
+ *  million entries hold a few thousand distinct IDs). Bounded, so a long-lived agent cannot grow it forever. */
+const auditIds = new Map<string, string>();
+const MAX_INTERNED = 100_000;
+
+function internAuditId(auditId: string): string {
+  const known = auditIds.get(auditId);
+  if (known !== undefined) return known;
+  if (auditIds.size < MAX_INTERNED) auditIds.set(auditId, auditId);
+  return auditId;
+}
+
 /**
  * The entry in `raw` for a stream of this shape, or a message naming what is wrong: a hand-written check of the
  * protocol's entry schemas, fast enough for a million saved entries. Values are checked for their normalized form
@@ -87,19 +99,21 @@ export function parseEntry(shape: StreamShape, raw: unknown): StreamEntry | stri
   if (typeof key !== 'string' || key.length === 0) return 'entry.key must be a non-empty string';
   switch (shape.kind) {
     case 'indicators': {
-      if (!IOC_TYPES.includes(type as IndicatorEntry['type'])) return `entry ${key}: unknown indicator type`;
+      const iocType = IOC_TYPES.find((known) => known === type);
+      if (iocType === undefined) return `entry ${key}: unknown indicator type`;
       if (typeof value !== 'string' || value.length === 0) return `entry ${key}: value missing`;
       if (key !== `${type as string}:${value}`) return `entry ${key}: key must be "<type>:<value>"`;
       if (typeof raw.auditId !== 'string' || raw.auditId.length === 0) return `entry ${key}: auditId missing`;
       if (typeof raw.dryRun !== 'boolean') return `entry ${key}: dryRun must be a boolean`;
-      return { key, type: type as IndicatorEntry['type'], value, auditId: raw.auditId, dryRun: raw.dryRun };
+      return { key, type: iocType, value, auditId: internAuditId(raw.auditId), dryRun: raw.dryRun };
     }
-    case 'exclusions':
-      if (!EXCLUSION_TYPES.includes(type as ExclusionEntry['type']))
-        return `entry ${key}: unknown exclusion type`;
+    case 'exclusions': {
+      const exclusionType = EXCLUSION_TYPES.find((known) => known === type);
+      if (exclusionType === undefined) return `entry ${key}: unknown exclusion type`;
       if (typeof value !== 'string' || value.length === 0) return `entry ${key}: value missing`;
       if (key !== `${type as string}:${value}`) return `entry ${key}: key must be "<TYPE>:<value>"`;
-      return { key, type: type as ExclusionEntry['type'], value };
+      return { key, type: exclusionType, value };
+    }
     case 'settings': {
       if (key !== SETTINGS_KEY) return `a settings stream holds only the key "settings", not ${key}`;
       const settings = parseSettings(raw.settings);
