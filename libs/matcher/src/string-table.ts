@@ -133,13 +133,21 @@ export class StringTable {
 
   /** The slot holding `key` (ASCII, at most MAX_KEY_LENGTH), inserting it with values (0, 0) when absent. */
   insert(hash: number, key: string): number {
-    const found = this.find(hash, key, 0, key.length);
-    if (found >= 0) return found;
-    if (this.size + 1 > this.capacity * MAX_LOAD) this.resize(capacityFor(this.size + 1, TARGET_LOAD));
-    const record = this.appendRecord(key);
-    const slot = this.freeSlotFor(hash);
-    this.fingerprints[slot] = fingerprint(hash);
-    this.slots[slot] = record;
+    const print = fingerprint(hash);
+    let slot = homeSlot(hash, this.capacity);
+    // One probe: a miss ends on the empty slot the key goes into.
+    for (;;) {
+      const f = this.fingerprints[slot]!;
+      if (f === 0) break;
+      if (f === print && this.recordEquals(this.slots[slot]!, key, 0, key.length)) return slot;
+      if (++slot === this.capacity) slot = 0;
+    }
+    if (this.size + 1 > this.capacity * MAX_LOAD) {
+      this.resize(capacityFor(this.size + 1, TARGET_LOAD));
+      slot = this.freeSlotFor(hash);
+    }
+    this.fingerprints[slot] = print;
+    this.slots[slot] = this.appendRecord(key);
     this.size++;
     if (this.size > this.bloom.sizedFor) this.rebuildBloom();
     else this.bloom.add(hash);

@@ -75,10 +75,19 @@ export class U32Table {
       }
       return this.capacity;
     }
-    const found = this.find(key);
-    if (found >= 0) return found;
-    if (this.size + 1 > this.capacity * MAX_LOAD) this.resize(this.capacity * 2);
-    const slot = this.freeSlotFor(key);
+    const keys = this.keys;
+    let slot = u32Hash(key) >>> this.shift;
+    // One probe: a miss ends on the empty slot the key goes into.
+    for (;;) {
+      const k = keys[slot]!;
+      if (k === key) return slot;
+      if (k === EMPTY) break;
+      slot = (slot + 1) & this.mask;
+    }
+    if (this.size + 1 > this.capacity * MAX_LOAD) {
+      this.resize(this.capacity * 2);
+      slot = this.freeSlotFor(key);
+    }
     this.keys[slot] = key;
     this.setValues(slot, 0, 0);
     this.size++;
