@@ -308,14 +308,15 @@ section('state', () => {
   });
 });
 
-/** Batches of 5k removes of present entries and 5k adds of fresh ones. */
+/** Batches of 5k removes of present entries (distinct: 97 is prime to the set's size) and 5k adds of fresh ones. */
 function deltaBatches(rng: Rng, present: readonly IocEntry[], count: number): MatcherDelta[][] {
   const fresh = mixedSet(rng, count * 5000);
   const batches: MatcherDelta[][] = [];
   for (let b = 0; b < count; b++) {
     const batch: MatcherDelta[] = [];
     for (let i = 0; i < 5000; i++) {
-      const gone = present[b * 5000 + i]!;
+      // Spread over the whole set (it is ordered by type), so removes hit every table.
+      const gone = present[((b * 5000 + i) * 97) % present.length]!;
       batch.push({ op: 'remove', source: gone.source, value: gone.value });
       batch.push({ op: 'add', entry: fresh[b * 5000 + i]! });
     }
