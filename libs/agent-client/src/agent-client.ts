@@ -119,6 +119,10 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     super();
     this.urls = typeof options.url === 'string' ? [options.url] : [...options.url];
     if (this.urls.length === 0) throw new RangeError('AgentClient needs at least one URL');
+    for (const url of this.urls) {
+      if (!/^wss?:\/\/./.test(url) || !URL.canParse(url))
+        throw new RangeError(`not a ws:// or wss:// URL: ${url}`);
+    }
     this.state = options.state ?? new AgentState();
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
@@ -177,7 +181,10 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     });
     socket.on('message', (data, isBinary) => {
       this.watchPeer(socket);
-      this.inbox = this.inbox.then(() => this.receive(socket, data, isBinary));
+      this.inbox = this.inbox
+        .then(() => this.receive(socket, data, isBinary))
+        // A frame this client cannot handle is the server's fault or ours: start over on a new connection.
+        .catch((error: unknown) => this.protocolViolation(socket, `frame not applied: ${String(error)}`));
     });
     socket.on('ping', () => this.watchPeer(socket));
     socket.on('unexpected-response', (_request, response) => {
