@@ -27,8 +27,8 @@ export class WorkerModule {
         MessagingModule.forRoot({ redisUrl: config.redisUrl, prefix: config.queuePrefix }),
         StreamsModule,
         StreamCompactionModule,
-        FeedsWorkerModule.forRoot(),
         ReportingWorkerModule.forRoot(),
+        FeedsWorkerModule.forRoot(),
       ],
     };
   }

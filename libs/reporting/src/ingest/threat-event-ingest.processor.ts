@@ -25,8 +25,8 @@ export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnMod
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // Partitions first, so the first batches find theirs (ingest would create them anyway).
-    await this.maintenance.ensureToday();
+    // No DDL here: a slow catalog must not delay the start. The maintenance job enqueued below creates the
+    // partitions ahead, and a batch creates its day's partition if it is missing.
     await this.jobs.process(
       QUEUES.threatEventIngest,
       async (payload) => {
