@@ -208,8 +208,14 @@ export class AgentRuntime {
     });
     const uploader = new EventUploader(this.spool, connection, this.options.log);
     connection.listen({
-      connected: () => uploader.connected(),
-      disconnected: () => uploader.disconnected(),
+      connected: () => {
+        uploader.connected();
+        this.writeStatus();
+      },
+      disconnected: () => {
+        uploader.disconnected();
+        this.writeStatus();
+      },
       eventsAck: (batchId) => uploader.acknowledged(batchId),
       eventsRefused: (message) => uploader.refused(message),
       stopped: (reason) => {

@@ -211,6 +211,7 @@ export class StreamConnection {
     socketError: string | undefined,
     wasConnected: boolean,
   ): void {
+    this.setState('disconnected');
     if (wasConnected) for (const listener of this.listeners) listener.disconnected?.();
     if (!this.running) {
       for (const resolve of this.stoppedResolvers.splice(0)) resolve();
