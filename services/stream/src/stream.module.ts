@@ -5,7 +5,7 @@ import { DbModule } from '@threatline/db';
 import { GatewayModule } from '@threatline/gateway';
 import { MessagingModule } from '@threatline/messaging';
 import { ObservabilityModule } from '@threatline/observability';
-import { StreamHealthController } from './stream-health.controller';
+import { StreamProbesController } from './stream-probes.controller';
 
 /**
  * The agent stream gateway as its own process (`npm run start:stream`): the same GatewayModule
@@ -29,7 +29,7 @@ export class StreamModule {
         AuthModule,
         GatewayModule.forRoot(),
       ],
-      controllers: [StreamHealthController],
+      controllers: [StreamProbesController],
     };
   }
 }
