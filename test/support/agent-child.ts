@@ -8,13 +8,11 @@ if (url === undefined || credential === undefined) throw new Error('usage: agent
 const client = new AgentClient({ url, credential, backoff: { baseMs: 50, capMs: 500 } });
 client.start();
 setInterval(() => {
-  const streams = client.state
-    .streams()
-    .map((state) => ({
-      stream: state.streamId,
-      epoch: state.epoch,
-      seq: state.seq,
-      checksum: state.checksum,
-    }));
+  const streams = client.state.streams().map((state) => ({
+    stream: state.streamId,
+    epoch: state.epoch,
+    seq: state.seq,
+    checksum: state.checksum,
+  }));
   process.stdout.write(`${JSON.stringify({ streams, stats: client.stats })}\n`);
 }, 100);
