@@ -301,15 +301,19 @@ function agentSuite(mode: 'embedded' | 'distributed'): void {
     await agent.until(url, 'allow');
 
     // Every log or drop became an event with the feed's audit ID (local reporting on by default).
+    // The log is written every 200 ms, so the last decisions may still be on their way to the file.
+    const localEvents = (): Record<string, unknown>[] =>
+      readFileSync(join(agent.stateDir, 'events', 'local.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((line) => line.length > 0)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
     await waitFor(
-      () => Promise.resolve(readFileSync(join(agent.stateDir, 'events', 'local.log'), 'utf8').length > 0),
+      () => Promise.resolve(localEvents().some((event) => event.action === 'log')),
       2000,
-      'the local log',
+      'the log decision in the local log',
     );
-    const events = readFileSync(join(agent.stateDir, 'events', 'local.log'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = localEvents();
     expect(events.length).toBeGreaterThanOrEqual(4);
     expect(new Set(events.map((event) => event.auditId))).toEqual(new Set([feed.auditId]));
     expect(events.find((event) => event.action === 'drop' && event.field === 'dstIp')).toMatchObject({
