@@ -149,6 +149,21 @@ describe.each([
       expect(seen.sort()).toEqual(['bad#1', 'bad#2', 'bad#3', 'good#1']);
     });
 
+    it('forgets completed jobs beyond its queue keeps, so their id runs again', async () => {
+      const forgetful = defineQueue<{ n: number }>('forgetful-work', { keepCompleted: 0 });
+      const seen: number[] = [];
+      await jobs.process(forgetful, ({ n }) => {
+        seen.push(n);
+        return Promise.resolve();
+      });
+      await jobs.enqueue(forgetful, { n: 1 }, { jobId: 'once-more' });
+      await until(() => seen.length === 1);
+      await sleep(100);
+      await jobs.enqueue(forgetful, { n: 2 }, { jobId: 'once-more' });
+      await until(() => seen.length === 2);
+      expect(seen).toEqual([1, 2]);
+    });
+
     it('runs up to `concurrency` jobs of a queue at once', async () => {
       let running = 0;
       let peak = 0;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { assertJobId } from './job-id';
-import { backoffDelayMs, DEFAULT_RETRY, defineQueue } from './queue-definition';
+import { backoffDelayMs, DEFAULT_RETRY, defineQueue, JOB_HISTORY_SIZE } from './queue-definition';
 
 describe('defineQueue', () => {
   it('takes the default retry policy, overridable per queue', () => {
     expect(defineQueue<{ id: string }>('feed-publish')).toEqual({
       name: 'feed-publish',
       retry: DEFAULT_RETRY,
+      keepCompleted: JOB_HISTORY_SIZE,
     });
     expect(defineQueue('report-ingest', { attempts: 2 }).retry).toEqual({ attempts: 2, backoffMs: 1000 });
   });
@@ -17,6 +18,12 @@ describe('defineQueue', () => {
 
   it('refuses a retry policy without a first run', () => {
     expect(() => defineQueue('x', { attempts: 0 })).toThrow('attempts');
+  });
+
+  it('keeps a chosen number of completed jobs, never a negative or fractional one', () => {
+    expect(defineQueue('events', { keepCompleted: 100 }).keepCompleted).toBe(100);
+    expect(() => defineQueue('x', { keepCompleted: -1 })).toThrow('keepCompleted');
+    expect(() => defineQueue('x', { keepCompleted: 1.5 })).toThrow('keepCompleted');
   });
 });
 

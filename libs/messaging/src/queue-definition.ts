@@ -13,6 +13,8 @@ export interface RetryPolicy {
 export interface QueueDefinition<Payload> {
   readonly name: string;
   readonly retry: RetryPolicy;
+  /** Completed jobs kept (newest first); while kept, an enqueue with the same job id is a no-op. */
+  readonly keepCompleted: number;
   /** Type-only marker of the payload; never set. */
   readonly payload?: Payload;
 }
@@ -25,10 +27,16 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, backoffMs: 1000 };
  */
 export const JOB_HISTORY_SIZE = 1000;
 
-export function defineQueue<Payload>(
-  name: string,
-  retry: Partial<RetryPolicy> = {},
-): QueueDefinition<Payload> {
+export interface QueueOptions extends Partial<RetryPolicy> {
+  /**
+   * Completed jobs to keep (default JOB_HISTORY_SIZE). Lower it for queues of large payloads whose handlers are
+   * idempotent by content anyway (event batches): the history is what Redis holds of them after they ran.
+   */
+  readonly keepCompleted?: number;
+}
+
+export function defineQueue<Payload>(name: string, options: QueueOptions = {}): QueueDefinition<Payload> {
+  const { keepCompleted = JOB_HISTORY_SIZE, ...retry } = options;
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
     throw new Error(`queue name "${name}" must be lowercase letters, digits and dashes`);
   }
@@ -36,7 +44,10 @@ export function defineQueue<Payload>(
   if (!Number.isInteger(policy.attempts) || policy.attempts < 1 || policy.backoffMs < 0) {
     throw new Error(`queue "${name}": attempts must be a positive integer and backoffMs not negative`);
   }
-  return { name, retry: policy };
+  if (!Number.isInteger(keepCompleted) || keepCompleted < 0) {
+    throw new Error(`queue "${name}": keepCompleted must be a whole number`);
+  }
+  return { name, retry: policy, keepCompleted };
 }
 
 /** Wait before run `attempt + 1` after `attempt` failed (BullMQ's exponential backoff). */

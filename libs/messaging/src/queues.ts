@@ -3,7 +3,7 @@ import { defineQueue, type QueueDefinition } from './queue-definition';
 /**
  * Every queue of Threatline, in one place: its name, its payload type and its retry policy.
  * Producers and processors both refer to these constants, so a payload type cannot drift
- * between them. Add one with `defineQueue<Payload>('name', retry?)` when a feature needs it.
+ * between them. Add one with `defineQueue<Payload>('name', options?)` when a feature needs it.
  */
 export const QUEUES = {
   /** Deletes stream deltas past the retention window (libs/streams); one run per time slot. */
@@ -20,13 +20,15 @@ export const QUEUES = {
    * One agent batch of threat events to store (libs/reporting); job id `events-<firewallId>-<hash of batch>`. `events`
    * were validated by the gateway against threatEventSchema before the enqueue. Many attempts with exponential
    * backoff (about 9 hours in all): the batch was acknowledged to its agent, so a database outage must not lose it.
+   * Few completed batches are kept: they are large, and a batch resent after its job was removed is still stored
+   * once (the table is idempotent by event id).
    */
   threatEventIngest: defineQueue<{
     firewallId: string;
     batchId: string;
     receivedAt: string;
     events: readonly object[];
-  }>('threat-event-ingest', { attempts: 16, backoffMs: 1000 }),
+  }>('threat-event-ingest', { attempts: 16, backoffMs: 1000, keepCompleted: 100 }),
   /** Creates event partitions ahead, drops and trims expired ones (libs/reporting); one run per time slot. */
   threatEventMaintenance: defineQueue<{ slot: number }>('threat-event-maintenance', {
     attempts: 3,

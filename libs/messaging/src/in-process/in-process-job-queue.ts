@@ -31,9 +31,12 @@ interface LocalWorker {
 class RecentIds {
   private readonly ids = new Set<string>();
 
+  constructor(private readonly capacity: number) {}
+
   add(id: string): void {
+    if (this.capacity === 0) return;
     this.ids.add(id);
-    if (this.ids.size > JOB_HISTORY_SIZE) this.ids.delete(this.ids.values().next().value!);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
   }
 
   has(id: string): boolean {
@@ -45,14 +48,17 @@ class LocalQueue {
   readonly ready: LocalJob[] = [];
   /** Ids waiting, running or waiting for a retry. */
   readonly pending = new Set<string>();
-  readonly completed = new RecentIds();
-  readonly failed = new RecentIds();
+  readonly completed: RecentIds;
+  readonly failed = new RecentIds(JOB_HISTORY_SIZE);
   readonly workers: LocalWorker[] = [];
 
   constructor(
     readonly name: string,
     readonly retry: RetryPolicy,
-  ) {}
+    keepCompleted: number,
+  ) {
+    this.completed = new RecentIds(keepCompleted);
+  }
 
   knows(id: string): boolean {
     return this.pending.has(id) || this.completed.has(id) || this.failed.has(id);
@@ -122,7 +128,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
   private localQueue(queue: QueueDefinition<unknown>): LocalQueue {
     let local = this.queues.get(queue.name);
     if (!local) {
-      local = new LocalQueue(queue.name, queue.retry);
+      local = new LocalQueue(queue.name, queue.retry, queue.keepCompleted);
       this.queues.set(queue.name, local);
     }
     return local;

@@ -37,7 +37,7 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
       jobId: options.jobId,
       attempts: queue.retry.attempts,
       backoff: { type: 'exponential', delay: queue.retry.backoffMs },
-      removeOnComplete: { count: JOB_HISTORY_SIZE },
+      removeOnComplete: { count: queue.keepCompleted },
       removeOnFail: { count: JOB_HISTORY_SIZE },
     });
   }
@@ -85,6 +85,9 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     let queue = this.queues.get(definition.name);
     if (!queue) {
       queue = new Queue(definition.name, { connection: this.connection, prefix: this.prefix });
+      // Without a listener an 'error' (Redis unreachable) would be an unhandled EventEmitter error; the enqueue
+      // itself waits for Redis to come back and rejects only if the queue is closed.
+      queue.on('error', (error: Error) => this.logger.warn(`${definition.name} queue: ${error.message}`));
       this.queues.set(definition.name, queue);
     }
     return queue;
