@@ -21,26 +21,33 @@ async function main(): Promise<void> {
   });
   const logger = app.get(Logger);
   app.useLogger(logger);
-  await app.init();
-  logger.log(`worker running (${config.redisUrl ? 'BullMQ on Redis' : 'in-process queues'})`, 'Bootstrap');
 
-  // SIGTERM: stop taking jobs, let running ones finish (the queue closes in onModuleDestroy), then exit.
+  // SIGTERM: stop taking jobs, let running ones finish (the queue closes in onModuleDestroy), then exit. Installed
+  // before init, since workers take jobs as soon as they start: a signal during init drains once init is over.
+  let started: Promise<unknown> = Promise.resolve();
   const shutdown = (signal: NodeJS.Signals): void => {
     logger.log(`worker received ${signal}: draining`, 'Bootstrap');
     setTimeout(() => {
       logger.error(`worker did not drain within ${SHUTDOWN_TIMEOUT_MS} ms; exiting`, 'Bootstrap');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error(error, 'Bootstrap');
-        process.exit(1);
-      },
-    );
+    started
+      .catch(() => undefined)
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(error, 'Bootstrap');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+
+  started = app.init();
+  await started;
+  logger.log(`worker running (${config.redisUrl ? 'BullMQ on Redis' : 'in-process queues'})`, 'Bootstrap');
 }
 
 main().catch(exitOnBootFailure);
