@@ -6,7 +6,6 @@ import { Principal } from './principal';
 /** The express request behind an HTTP or GraphQL call, where the guard leaves the principal. */
 export interface AuthenticatedRequest extends Request {
   principal?: Principal;
-  id?: unknown;
 }
 
 export function requestOf(context: ExecutionContext): AuthenticatedRequest {
@@ -23,6 +22,8 @@ export function bearerTokenOf(request: Request): string | null {
   return match?.[1] ?? null;
 }
 
-export function requestIdOf(request: AuthenticatedRequest): string | undefined {
-  return typeof request.id === 'string' ? request.id : undefined;
+/** The id pino-http gave the request. Read untyped: pino-http's own typing of `id` exists only where it is imported. */
+export function requestIdOf(request: Request): string | undefined {
+  const id = (request as { id?: unknown }).id;
+  return typeof id === 'string' ? id : undefined;
 }
