@@ -1,5 +1,6 @@
 // `npm test`: the whole suite, in order, stopping at the first failing step:
-// build, lint, format check, unit tests, integration tests (real PostgreSQL and Redis).
+// build, typecheck (tests and benches included, which the build leaves out), lint, format check, unit tests,
+// integration tests (real PostgreSQL and Redis).
 // Ends with one plain line, `N passed, N failed`, summed over the Vitest runs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ const totals = { passed: 0, failed: 0 };
 
 const steps = [
   { name: 'build', command: ['tsc', '-b', 'tsconfig.build.json'] },
+  { name: 'typecheck', command: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', command: ['npm', 'run', '--silent', 'lint'] },
   { name: 'format check', command: ['npm', 'run', '--silent', 'format:check'] },
   { name: 'unit tests', vitest: 'unit' },
