@@ -4,12 +4,8 @@
 // that went all the way: accepted during the run and stored by the end of the drain that follows it. The
 // baseline is a raw COPY into the same table (same partitions and indexes) measured in the same run.
 import { createTestDatabase } from '@threatline/db/testing';
-import {
-  EventIngestor,
-  PartitionMaintenance,
-  ReportingIngestModule,
-  type ThreatEvent,
-} from '@threatline/reporting';
+import { EventIngestor, PartitionMaintenance, ReportingIngestModule } from '@threatline/reporting';
+import type { ThreatEvent } from '@threatline/protocol';
 import { createReportingContext, deleteRedisKeys, TEST_REDIS_URL } from '@threatline/reporting/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

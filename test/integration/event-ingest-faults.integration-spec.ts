@@ -4,12 +4,8 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@threatline/db/testing';
-import {
-  EventIngestor,
-  ReportingIngestModule,
-  ReportingWorkerModule,
-  type ThreatEvent,
-} from '@threatline/reporting';
+import { EventIngestor, ReportingIngestModule, ReportingWorkerModule } from '@threatline/reporting';
+import type { ThreatEvent } from '@threatline/protocol';
 import {
   createReportingContext,
   deleteRedisKeys,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestApi } from '@threatline/http/testing';
-import { ThreatEventWriter, type ThreatEvent } from '@threatline/reporting';
+import type { ThreatEvent } from '@threatline/protocol';
+import { ThreatEventWriter } from '@threatline/reporting';
 
 export { makeThreatEvent } from '@threatline/reporting/testing';
 

@@ -13,6 +13,16 @@ import {
 } from './entries';
 import type { ClientMessage, Delta, ServerMessage } from './messages';
 import {
+  INDICATOR_TYPES,
+  MATCHED_FIELDS,
+  MODULE_ACTIONS,
+  THREAT_EVENT_ACTIONS,
+  THREAT_EVENT_MODULES,
+  THREAT_EVENT_SOURCES,
+  TRAFFIC_DIRECTIONS,
+  type ThreatEvent,
+} from './threat-event';
+import {
   XOPS_STREAM_ID,
   exclusionStreamId,
   mdrGroupStreamId,
@@ -70,6 +80,63 @@ export function entriesArbFor(streamId: string, maxLength = 8): fc.Arbitrary<Str
   return fc.uniqueArray(entryArbFor(streamId), { maxLength, selector: (entry) => entry.key });
 }
 
+/** Printable text without control characters, as the event schema wants it. */
+const eventTextArb = (maxLength: number) =>
+  // eslint-disable-next-line no-control-regex
+  fc.string({ minLength: 1, maxLength }).filter((text) => !/[\u0000-\u001f\u007f]/.test(text));
+
+export const threatEventArb: fc.Arbitrary<ThreatEvent> = fc
+  .record(
+    {
+      id: uuidArb,
+      occurredAt: fc
+        .date({
+          min: new Date('2000-01-01T00:00:00Z'),
+          max: new Date('2100-01-01T00:00:00Z'),
+          noInvalidDate: true,
+        })
+        .map((date) => date.toISOString()),
+      auditId: eventTextArb(64),
+      source: fc.constantFrom(...THREAT_EVENT_SOURCES),
+      module: fc.constantFrom(...THREAT_EVENT_MODULES),
+      action: fc.constantFrom(...THREAT_EVENT_ACTIONS),
+      dryRun: fc.boolean(),
+      moduleAction: fc.constantFrom(...MODULE_ACTIONS),
+      direction: fc.constantFrom(...TRAFFIC_DIRECTIONS),
+      field: fc.constantFrom(...MATCHED_FIELDS),
+      indicator: eventTextArb(100),
+      indicatorType: fc.constantFrom(...INDICATOR_TYPES),
+      srcIp: fc.ipV4(),
+      dstIp: fc.ipV4(),
+      domain: eventTextArb(253),
+      url: eventTextArb(200),
+      endpoint: fc.record(
+        { host: eventTextArb(50), user: eventTextArb(50), process: eventTextArb(50) },
+        { requiredKeys: [] },
+      ),
+    },
+    {
+      requiredKeys: [
+        'id',
+        'occurredAt',
+        'auditId',
+        'source',
+        'module',
+        'action',
+        'dryRun',
+        'moduleAction',
+        'direction',
+        'field',
+        'indicator',
+        'indicatorType',
+        'srcIp',
+        'dstIp',
+      ],
+    },
+  )
+  // A dry run never drops.
+  .map((event) => (event.dryRun ? { ...event, action: 'log' as const } : event));
+
 export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
   fc.record({
     type: fc.constant('hello' as const),
@@ -102,10 +169,7 @@ export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
     type: fc.constant('events' as const),
     v: fc.constant(1 as const),
     batchId: fc.string({ minLength: 1, maxLength: 128 }),
-    events: fc.array(
-      fc.record({ id: fc.string({ minLength: 1, maxLength: 128 }), action: fc.constantFrom('log', 'drop') }),
-      { minLength: 1, maxLength: 5 },
-    ),
+    events: fc.array(threatEventArb, { minLength: 1, maxLength: 5 }),
   }),
 );
 
@@ -166,10 +230,14 @@ export const serverMessageArb: fc.Arbitrary<ServerMessage> = fc.oneof(
     v: fc.constant(1 as const),
     batchId: fc.string({ minLength: 1, maxLength: 128 }),
   }),
-  fc.record({
-    type: fc.constant('error' as const),
-    v: fc.constant(1 as const),
-    code: fc.string({ minLength: 1, maxLength: 64 }),
-    message: fc.string({ maxLength: 200 }),
-  }),
+  fc.record(
+    {
+      type: fc.constant('error' as const),
+      v: fc.constant(1 as const),
+      code: fc.string({ minLength: 1, maxLength: 64 }),
+      message: fc.string({ maxLength: 200 }),
+      batchId: fc.string({ minLength: 1, maxLength: 128 }),
+    },
+    { requiredKeys: ['type', 'v', 'code', 'message'] },
+  ),
 );

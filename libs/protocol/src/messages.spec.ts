@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clientMessageArb, serverMessageArb, uuidArb } from './arbitraries.test-support';
+import { clientMessageArb, serverMessageArb, threatEventArb, uuidArb } from './arbitraries.test-support';
 import { CLOSE_CODES, MAX_CLIENT_FRAME_BYTES, shouldReconnect } from './close-codes';
 import { exclusionEntry, indicatorEntry } from './entries';
 import {
@@ -13,7 +13,13 @@ import {
 } from './parse';
 import { exclusionStreamId, mdrTenantStreamId } from './stream-ids';
 
-const ERROR_CODES = ['frame_too_large', 'malformed_json', 'unsupported_version', 'invalid_message'];
+const ERROR_CODES = [
+  'frame_too_large',
+  'malformed_json',
+  'unsupported_version',
+  'invalid_message',
+  'invalid_events',
+];
 
 function errorOf(result: { ok: true } | { ok: false; error: ProtocolError }): ProtocolError {
   if (result.ok) throw new Error('expected the frame to be refused');
@@ -84,7 +90,11 @@ describe('wire protocol v1 messages', () => {
     fc.assert(
       fc.property(fc.oneof(clientMessageArb, serverMessageArb), fc.nat(), (message, pick) => {
         const object = plain(message);
-        const fields = Object.keys(object).filter((key) => key !== 'type' && key !== 'v');
+        // An error's batchId is optional.
+        const optional = message.type === 'error' ? ['batchId'] : [];
+        const fields = Object.keys(object).filter(
+          (key) => key !== 'type' && key !== 'v' && !optional.includes(key),
+        );
         const field = fields[pick % fields.length]!;
         delete object[field];
         const error = errorOf(parse(message.type, JSON.stringify(object)));
@@ -125,6 +135,42 @@ describe('wire protocol v1 messages', () => {
     ).toBe(
       'invalid ack message: stream: must be a stream id (mdr:t:<uuid>, mdr:g:<uuid>, xops, exc:g:<uuid>, set:f:<uuid>)',
     );
+  });
+
+  it('checks every event of a batch, and refuses only the batch when an event is wrong', () => {
+    fc.assert(
+      fc.property(
+        fc.array(threatEventArb, { minLength: 2, maxLength: 4 }),
+        fc.nat(),
+        fc.constantFrom(
+          { occurredAt: 'yesterday' },
+          { id: 'not-a-uuid' },
+          { action: 'block' },
+          { indicator: 'evil\u0000.example' },
+          { dryRun: true, action: 'drop' },
+          { srcIp: undefined },
+        ),
+        (events, pick, corruption) => {
+          const index = pick % events.length;
+          const bad = events.map((event, i) => (i === index ? { ...event, ...corruption } : event));
+          const error = errorOf(
+            parseClientMessage(JSON.stringify({ type: 'events', v: 1, batchId: 'b-1', events: bad })),
+          );
+          expect(error.code).toBe('invalid_events');
+          expect(error.batchId).toBe('b-1');
+          expect(error.issues[0]?.path).toMatch(new RegExp(`^events\\[${index}\\]\\.`));
+          expect(error.message).toContain('invalid events message: events[');
+        },
+      ),
+    );
+    // A broken envelope is a broken frame, whatever the events.
+    const event = fc.sample(threatEventArb, 1)[0]!;
+    expect(errorOf(parseClientMessage(JSON.stringify({ type: 'events', v: 1, events: [event] }))).code).toBe(
+      'invalid_message',
+    );
+    expect(
+      errorOf(parseClientMessage(JSON.stringify({ type: 'events', v: 1, batchId: 'b', events: [] }))).code,
+    ).toBe('invalid_message');
   });
 
   it('refuses deltas whose seqs do not run exactly fromSeq..toSeq', () => {

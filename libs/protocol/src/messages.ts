@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { StreamEntry } from './entries';
 import { entryIssue } from './entry-check';
 import { isStreamId, parseStreamId, streamKindOf } from './stream-ids';
+import { threatEventSchema } from './threat-event';
 
 export const PROTOCOL_VERSION = 1;
 /** The versions this build speaks. */
@@ -59,14 +60,25 @@ export const resyncSchema = z.strictObject({
   reason: z.string().max(200),
 });
 
-/** One threat event; issue 6 defines its fields beyond the unique id. */
-export const agentEventSchema = z.looseObject({ id: z.string().min(1).max(128) });
+const batchId = z.string().min(1).max(128);
 
+/** A batch of threat events, each one checked with threatEventSchema. */
 export const eventsSchema = z.strictObject({
   type: z.literal('events'),
   v,
-  batchId: z.string().min(1).max(128),
-  events: z.array(agentEventSchema).min(1).max(MAX_EVENTS_PER_BATCH),
+  batchId,
+  events: z.array(threatEventSchema).min(1).max(MAX_EVENTS_PER_BATCH),
+});
+
+/**
+ * An events message whose events are not looked into: when eventsSchema fails and this passes, only events are
+ * wrong, and the batch (not the connection) is refused (parse.ts, `invalid_events`).
+ */
+export const eventsEnvelopeSchema = z.strictObject({
+  type: z.literal('events'),
+  v,
+  batchId,
+  events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH),
 });
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
@@ -182,17 +194,31 @@ export const streamsSchema = z.strictObject({
   streams: z.array(streamId).max(MAX_STREAMS_PER_AGENT),
 });
 
+/** The batch is durable on the service: the agent may forget it. */
 export const eventsAckSchema = z.strictObject({
   type: z.literal('eventsAck'),
   v,
-  batchId: z.string().min(1).max(128),
+  batchId,
 });
+
+/**
+ * The `error` codes about an events batch (they name the batch in `batchId`):
+ * - `events_retry_later`: not accepted now (storage unreachable, too many batches in flight); keep the batch and
+ *   send it again after a backoff.
+ * - `events_invalid`: an event does not follow threatEventSchema; the batch will never be accepted as it is.
+ */
+export const EVENTS_ERROR_CODES = {
+  retryLater: 'events_retry_later',
+  invalid: 'events_invalid',
+} as const;
 
 export const errorSchema = z.strictObject({
   type: z.literal('error'),
   v,
   code: z.string().min(1).max(64),
   message: z.string().max(1000),
+  /** The events batch the error is about, if it is about one. */
+  batchId: batchId.optional(),
 });
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
@@ -207,7 +233,6 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
 export type HelloMessage = z.infer<typeof helloSchema>;
 export type AckMessage = z.infer<typeof ackSchema>;
 export type ResyncMessage = z.infer<typeof resyncSchema>;
-export type AgentEvent = z.infer<typeof agentEventSchema>;
 export type EventsMessage = z.infer<typeof eventsSchema>;
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type WelcomeMessage = z.infer<typeof welcomeSchema>;

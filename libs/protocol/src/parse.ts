@@ -9,13 +9,18 @@ import {
   SERVER_MESSAGE_TYPES,
   SUPPORTED_VERSIONS,
   clientMessageSchema,
+  eventsEnvelopeSchema,
   serverMessageSchema,
   type ClientMessage,
   type ServerMessage,
 } from './messages';
 
+/**
+ * `invalid_events`: a well-formed events message with an invalid event in it. Only that batch is refused; the
+ * connection stays (closing it would make the agent resend the same batch forever).
+ */
 export type ProtocolErrorCode =
-  'frame_too_large' | 'malformed_json' | 'unsupported_version' | 'invalid_message';
+  'frame_too_large' | 'malformed_json' | 'unsupported_version' | 'invalid_message' | 'invalid_events';
 
 export interface ProtocolIssue {
   /** Where in the message, e.g. `streams[0].epoch`; empty for the whole message. */
@@ -28,6 +33,8 @@ export interface ProtocolError {
   /** One line naming what is wrong and where. */
   message: string;
   issues: ProtocolIssue[];
+  /** The refused batch, for `invalid_events`. */
+  batchId?: string;
 }
 
 export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: ProtocolError };
@@ -105,10 +112,17 @@ function validateWith<T>(value: unknown, schema: z.ZodType<T>, types: readonly s
     .map((issue) => (issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`))
     .join('; ');
   const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
-  return {
-    ok: false,
-    error: { code: 'invalid_message', message: `invalid ${type} message: ${shown}${more}`, issues },
-  };
+  const message = `invalid ${type} message: ${shown}${more}`;
+  if (type === 'events') {
+    const envelope = eventsEnvelopeSchema.safeParse(value);
+    if (envelope.success) {
+      return {
+        ok: false,
+        error: { code: 'invalid_events', message, issues, batchId: envelope.data.batchId },
+      };
+    }
+  }
+  return { ok: false, error: { code: 'invalid_message', message, issues } };
 }
 
 function failure(code: ProtocolErrorCode, message: string): { ok: false; error: ProtocolError } {

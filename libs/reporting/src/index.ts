@@ -1,4 +1,3 @@
-export * from './threat-event.schema';
 export * from './clock';
 export * from './reporting.module';
 export * from './reporting-ingest.module';

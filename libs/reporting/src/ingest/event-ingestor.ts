@@ -3,7 +3,7 @@ import { AppConfig } from '@threatline/config';
 import { JobQueue, QUEUES } from '@threatline/messaging';
 import { createHash } from 'node:crypto';
 import { ReportingMetrics } from '../reporting.metrics';
-import type { ThreatEvent } from '../threat-event.schema';
+import type { ThreatEvent } from '@threatline/protocol';
 import { ThreatEventWriter } from './threat-event.writer';
 
 /**

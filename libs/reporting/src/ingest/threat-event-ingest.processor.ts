@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { JobQueue, QUEUES } from '@threatline/messaging';
 import { PartitionMaintenance } from '../partitions/partition-maintenance';
 import { REPORTING_WORKER_OPTIONS, type ReportingWorkerOptions } from '../reporting-worker.options';
-import type { ThreatEvent } from '../threat-event.schema';
+import type { ThreatEvent } from '@threatline/protocol';
 import { ThreatEventWriter } from './threat-event.writer';
 
 /**

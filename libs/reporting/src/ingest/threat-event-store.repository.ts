@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '@threatline/db';
-import type { ThreatEvent } from '../threat-event.schema';
+import type { ThreatEvent } from '@threatline/protocol';
 
 /** Where a firewall's events go, and whether they go at all. */
 export interface IngestTarget {

@@ -3,7 +3,7 @@ import { Clock } from '../clock';
 import { PartitionMaintenance } from '../partitions/partition-maintenance';
 import { DAY_MS, utcDayOf } from '../partitions/partition-days';
 import { DiscardReason, ReportingMetrics } from '../reporting.metrics';
-import type { ThreatEvent } from '../threat-event.schema';
+import type { ThreatEvent } from '@threatline/protocol';
 import { ThreatEventStoreRepository } from './threat-event-store.repository';
 
 /** How far ahead of the service's clock an event may claim to have happened (agent clock skew). */

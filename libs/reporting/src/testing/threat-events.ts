@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type PrismaClient } from '@threatline/db';
-import type { ThreatEvent } from '../threat-event.schema';
+import type { ThreatEvent } from '@threatline/protocol';
 
 /** A valid event (an MDR drop of a destination IP), overridable where a test cares. */
 export function makeThreatEvent(overrides: Partial<ThreatEvent> = {}): ThreatEvent {

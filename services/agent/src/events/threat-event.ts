@@ -1,30 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { fitEventText, THREAT_EVENT_TEXT_LIMITS as LIMITS, type ThreatEvent } from '@threatline/protocol';
 import type { Decision, Match, Traffic } from '@threatline/matcher';
 import type { AgentSettings } from '../model/settings';
 import type { EventModule } from '../decision/traffic-input';
 
-/** An Active threat response event (contract section 8; the design's threat event schema). The firewall id is not
- *  in it: the service takes it from the authenticated connection. */
-export type ThreatEvent = {
-  id: string;
-  occurredAt: string;
-  auditId: string;
-  source: 'MDR' | 'XOPS';
-  module: EventModule;
-  action: 'log' | 'drop';
-  /** The feed was a dry run: nothing was dropped; the event says what would have been done. */
-  dryRun: boolean;
-  moduleAction: 'LOG_ONLY' | 'LOG_AND_DROP';
-  direction: Traffic['direction'];
-  field: Match['field'];
-  indicator: string;
-  indicatorType: 'ipv4' | 'cidr' | 'domain' | 'url';
-  srcIp: string;
-  dstIp: string;
-  domain?: string;
-  url?: string;
-  endpoint?: { host?: string; user?: string; process?: string };
-};
+/** An Active threat response event (contract section 8), as libs/protocol defines and the service validates it.
+ *  The firewall id is not in it: the service takes it from the authenticated connection. */
+export type { ThreatEvent };
 
 /** One event per reported match of a log or drop decision (an allow produces none). */
 export function eventsOf(
@@ -40,7 +22,7 @@ export function eventsOf(
     const event: ThreatEvent = {
       id: randomUUID(),
       occurredAt,
-      auditId: match.auditId,
+      auditId: fitEventText(match.auditId, LIMITS.auditId),
       source: match.source,
       module: module ?? moduleOf(match.field, traffic),
       action: match.action,
@@ -48,20 +30,25 @@ export function eventsOf(
       moduleAction: match.source === 'MDR' ? settings.mdr.action : settings.xops.action,
       direction: traffic.direction,
       field: match.field,
-      indicator: match.indicator,
+      indicator: fitEventText(match.indicator, LIMITS.indicator),
       indicatorType: indicatorTypeOf(match),
-      srcIp: traffic.srcIp,
-      dstIp: traffic.dstIp,
+      srcIp: fitEventText(traffic.srcIp, LIMITS.srcIp),
+      dstIp: fitEventText(traffic.dstIp, LIMITS.dstIp),
     };
-    if (traffic.domain !== undefined) event.domain = traffic.domain;
-    if (traffic.url !== undefined) event.url = traffic.url;
+    // What the caller gave is fitted to the wire schema: one odd request must not make its batch invalid.
+    if (traffic.domain !== undefined) event.domain = fitEventText(traffic.domain, LIMITS.domain);
+    if (traffic.url !== undefined) event.url = fitEventText(traffic.url, LIMITS.url);
     // Seed 000: the endpoint's host, user and process appear only when the action is log and drop.
     if (
       match.action === 'drop' &&
       traffic.endpoint !== undefined &&
       Object.keys(traffic.endpoint).length > 0
     ) {
-      event.endpoint = { ...traffic.endpoint };
+      event.endpoint = {};
+      for (const key of ['host', 'user', 'process'] as const) {
+        const value = traffic.endpoint[key];
+        if (value !== undefined) event.endpoint[key] = fitEventText(value, LIMITS[key]);
+      }
     }
     return event;
   });
