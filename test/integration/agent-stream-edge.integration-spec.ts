@@ -177,7 +177,7 @@ describe('agent stream: authentication and bad input', () => {
       expect(Date.now() - started).toBeLessThan(3500);
     });
 
-    it('answers an events batch with an error and keeps the socket', async () => {
+    it('refuses an events batch with an invalid event on its own, and keeps the socket', async () => {
       const socket = await openSocket();
       const messages: unknown[] = [];
       socket.on('message', (data, isBinary) => {
@@ -186,7 +186,9 @@ describe('agent stream: authentication and bad input', () => {
       socket.send(hello());
       socket.send(JSON.stringify({ type: 'events', v: 1, batchId: 'b1', events: [{ id: 'e1' }] }));
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(messages).toContainEqual(expect.objectContaining({ type: 'error', code: 'events_unavailable' }));
+      expect(messages).toContainEqual(
+        expect.objectContaining({ type: 'error', code: 'events_invalid', batchId: 'b1' }),
+      );
       expect(socket.readyState).toBe(WebSocket.OPEN);
       socket.close();
     });

@@ -39,6 +39,10 @@ export class AgentConnection implements Pingable {
   /** Since when the socket's send buffer has been over the lag bound (0: it is not). */
   laggingSince = 0;
   readonly streams = new Map<StreamId, StreamCursor>();
+  /** Events batches received and not yet settled (see EventUpload). */
+  eventBatchesInFlight = 0;
+  /** The firewall's central-reporting setting as last read, and until when it is reused. */
+  centralReporting: { on: boolean; until: number } | undefined;
   private readonly rateLimit: FrameRateLimit;
 
   constructor(

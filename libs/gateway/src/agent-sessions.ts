@@ -19,6 +19,7 @@ import type { RawData, WebSocket } from 'ws';
 import { AckCollector } from './ack-collector';
 import { AgentConnection, type ConnectedFirewall, type StreamCursor } from './agent-connection';
 import { CatchUp } from './catch-up';
+import { EventUpload } from './event-upload';
 import { FirewallStateRepository } from './firewall-state.repository';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
 import { GatewayMetrics } from './gateway-metrics';
@@ -49,6 +50,7 @@ export class AgentSessions {
     private readonly fanout: StreamFanout,
     private readonly catchUp: CatchUp,
     private readonly acks: AckCollector,
+    private readonly events: EventUpload,
     private readonly presence: PresenceRecorder,
     private readonly firewalls: FirewallStateRepository,
     private readonly pubSub: PubSub,
@@ -113,6 +115,11 @@ export class AgentSessions {
     }
     const parsed = parseClientMessage(textOf(data));
     if (!parsed.ok) {
+      // A batch with a bad event is refused on its own: closing would make the agent resend it forever.
+      if (parsed.error.code === 'invalid_events' && parsed.error.batchId && connection.greeted) {
+        this.events.refuseInvalid(connection, parsed.error.batchId, parsed.error.message);
+        return;
+      }
       connection.close(closeCodeFor(parsed.error), parsed.error.message);
       return;
     }
@@ -131,13 +138,7 @@ export class AgentSessions {
       case 'resync':
         return this.resync(connection, message);
       case 'events':
-        // Issue 6 stores events; until then the agent keeps them spooled (no eventsAck).
-        return this.send(connection, {
-          type: 'error',
-          v: PROTOCOL_VERSION,
-          code: 'events_unavailable',
-          message: 'event upload is not available on this service yet; keep the batch',
-        });
+        return this.events.receive(connection, message);
     }
   }
 

@@ -17,4 +17,13 @@ export class FirewallStateRepository {
       SELECT id::text, group_id::text, status::text FROM firewall WHERE id = ANY(${[...firewallIds]}::uuid[])`;
     return new Map(rows.map((row) => [row.id, { groupId: row.group_id, status: row.status }]));
   }
+
+  /** Whether the firewall's events are reported centrally (a firewall without settings: yes; one that is gone: no). */
+  async centralReporting(firewallId: string): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<{ central: boolean }[]>`
+      SELECT coalesce(s.central_reporting, true) AS central
+      FROM firewall f LEFT JOIN firewall_settings s ON s.firewall_id = f.id
+      WHERE f.id = ${firewallId}::uuid`;
+    return rows[0]?.central ?? false;
+  }
 }

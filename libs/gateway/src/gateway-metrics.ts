@@ -12,6 +12,10 @@ export class GatewayMetrics {
   readonly liveSends: Counter;
   readonly upgradesRefused: Counter<'status'>;
   readonly closes: Counter<'code'>;
+  /** Events batches by how they were answered, and their events. */
+  readonly eventBatches: Counter<'outcome'>;
+  readonly events: Counter<'outcome'>;
+  readonly eventBatchesInFlight: Gauge;
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -41,6 +45,25 @@ export class GatewayMetrics {
       name: 'gateway_closes_total',
       help: 'Agent sockets closed, by close code.',
       labelNames: ['code'],
+      registers,
+    });
+    const outcomes =
+      'accepted (durable, acked), reporting_off (acked, not stored), invalid (refused), busy (too many in flight: retry later), failed (not durable: retry later)';
+    this.eventBatches = new Counter({
+      name: 'gateway_event_batches_total',
+      help: `Events batches from agents by outcome: ${outcomes}.`,
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.events = new Counter({
+      name: 'gateway_events_total',
+      help: `Threat events from agents by the outcome of their batch: ${outcomes}.`,
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.eventBatchesInFlight = new Gauge({
+      name: 'gateway_event_batches_in_flight',
+      help: 'Events batches received and not yet durable.',
       registers,
     });
   }

@@ -41,8 +41,24 @@ export interface GatewayOptions {
   ackFlushSize: number;
   /** Connected/last-seen changes are written in batches this often. */
   presenceFlushIntervalMs: number;
+  /**
+   * This process's presence lease: renewed every third of it; once expired (the process died
+   * without shutting down), any gateway's sweep marks the firewalls it held disconnected.
+   * From PRESENCE_LEASE_SECONDS unless overridden.
+   */
+  presenceLeaseMs: number;
   /** Sockets that have not finished their close handshake by then (on shutdown) are cut. */
   closeGraceMs: number;
+  /**
+   * Events batches of one connection being accepted at once; one more is answered `events_retry_later` at once.
+   * With the process-wide bound below, what an agent flooding batches costs is bounded (each is at most a frame).
+   */
+  maxEventBatchesPerConnection: number;
+  maxEventBatchesInFlight: number;
+  /** A batch not durable by then (Redis unreachable) is answered `events_retry_later`; its slot stays taken until the enqueue settles. */
+  eventAcceptTimeoutMs: number;
+  /** How long a firewall's central-reporting setting read for its batches is reused. */
+  reportingSettingTtlMs: number;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: Readonly<GatewayOptions> = {
@@ -64,7 +80,12 @@ export const DEFAULT_GATEWAY_OPTIONS: Readonly<GatewayOptions> = {
   ackFlushIntervalMs: 250,
   ackFlushSize: 500,
   presenceFlushIntervalMs: 1_000,
+  presenceLeaseMs: 20_000,
   closeGraceMs: 2_000,
+  maxEventBatchesPerConnection: 8,
+  maxEventBatchesInFlight: 256,
+  eventAcceptTimeoutMs: 10_000,
+  reportingSettingTtlMs: 5_000,
 };
 
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');

@@ -10,7 +10,8 @@ import { StreamProbesController } from './stream-probes.controller';
 /**
  * The agent stream gateway as its own process (`npm run start:stream`): the same GatewayModule
  * the API and standalone processes serve, on PostgreSQL and Redis, with health probes and
- * nothing else. Run as many as needed behind one address.
+ * nothing else. Event batches from agents are queued for the worker through ReportingIngestModule, which
+ * GatewayModule brings. Run as many as needed behind one address.
  */
 @Module({})
 export class StreamModule {
@@ -27,7 +28,7 @@ export class StreamModule {
         }),
         MessagingModule.forRoot({ redisUrl: config.redisUrl, prefix: config.queuePrefix }),
         AuthModule,
-        GatewayModule.forRoot(),
+        GatewayModule.forRoot({ presenceLeaseMs: config.presenceLeaseSeconds * 1000 }),
       ],
       controllers: [StreamProbesController],
     };

@@ -80,23 +80,56 @@ describe('EventUploader', () => {
     expect(spool.size).toBe(0);
   });
 
-  it('keeps batches spooled while the service does not take events, until the next connection', async () => {
-    const { spool, channel, uploader } = await setup();
+  it('keeps a batch the service cannot take now and sends it again after a growing backoff', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-upload-'));
+    dirs.push(dir);
+    const spool = await EventSpool.open(dir, { batchEvents: 2, flushMs: 10 });
+    const channel = new FakeChannel();
+    const uploader = new EventUploader(spool, channel, silent, { baseMs: 100, capMs: 400 });
     channel.connected = true;
     uploader.connected();
     spool.add([event(1)]);
     await spool.flush();
     await settle();
     expect(channel.sent).toHaveLength(1);
-    uploader.refused('event upload is not available on this service yet');
+    const batchId = channel.sent[0]!.batchId;
+    uploader.retryLater(batchId, 'storage unreachable');
+    expect(uploader.inFlightCount).toBe(0);
+    // Nothing is sent during the backoff, not even new batches.
     spool.add([event(2)]);
     await spool.flush();
     await settle();
     expect(channel.sent).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(channel.sent.slice(1).map((batch) => batch.batchId)).toContain(batchId);
     expect(spool.size).toBe(2);
-    uploader.connected();
+    // A second refusal in a row waits twice as long.
+    const sentBefore = channel.sent.length;
+    uploader.retryLater(batchId, 'storage unreachable');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(channel.sent).toHaveLength(sentBefore);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(channel.sent.length).toBeGreaterThan(sentBefore);
+    for (const sent of new Set(channel.sent.map((batch) => batch.batchId))) uploader.acknowledged(sent);
     await settle();
-    expect(channel.sent).toHaveLength(3);
+    expect(spool.size).toBe(0);
+    uploader.stop();
+  });
+
+  it('drops a batch the service refuses as invalid, and goes on with the others', async () => {
+    const { spool, channel, uploader } = await setup();
+    channel.connected = true;
+    uploader.connected();
+    spool.add([event(1), event(2), event(3)]);
+    await spool.flush();
+    await settle();
+    expect(channel.sent).toHaveLength(2);
+    uploader.invalid(channel.sent[0]!.batchId, 'events[0].occurredAt: invalid');
+    await settle();
+    expect(spool.size).toBe(1);
+    uploader.acknowledged(channel.sent[1]!.batchId);
+    await settle();
+    expect(spool.size).toBe(0);
   });
 });
 

@@ -138,6 +138,7 @@ export class AgentRuntime {
   stop(revoked: string | null = null): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.statusTimer);
+      this.uploader?.stop();
       await this.connection?.stop();
       await this.nftables?.idle();
       await this.rpz?.idle();
@@ -217,7 +218,8 @@ export class AgentRuntime {
         this.writeStatus();
       },
       eventsAck: (batchId) => uploader.acknowledged(batchId),
-      eventsRefused: (message) => uploader.refused(message),
+      eventsRetryLater: (batchId, message) => uploader.retryLater(batchId, message),
+      eventsInvalid: (batchId, message) => uploader.invalid(batchId, message),
       stopped: (reason) => {
         this.options.log.error(`stream: ${reason}`);
         void this.stop(reason);

@@ -7,6 +7,7 @@ import {
 import {
   CLOSE_CODES,
   encodeClientMessage,
+  EVENTS_ERROR_CODES,
   parseServerMessage,
   PROTOCOL_VERSION,
   shouldReconnect,
@@ -48,8 +49,10 @@ export interface ConnectionListener {
   disconnected?: () => void;
   /** The service stored an events batch. */
   eventsAck?: (batchId: string) => void;
-  /** The service does not take event batches (yet): keep them spooled until the next connection. */
-  eventsRefused?: (message: string) => void;
+  /** The service did not take an events batch now (`events_retry_later`): keep it, send it again later. */
+  eventsRetryLater?: (batchId: string, message: string) => void;
+  /** The service refused an events batch for good (`events_invalid`): it can never be accepted. */
+  eventsInvalid?: (batchId: string, message: string) => void;
   /** No more attempts (credential revoked or deregistered, protocol refused). */
   stopped?: (reason: string) => void;
 }
@@ -322,13 +325,19 @@ export class StreamConnection {
       case 'eventsAck':
         for (const listener of this.listeners) listener.eventsAck?.(message.batchId);
         return;
-      case 'error':
-        if (message.code === 'events_unavailable') {
-          for (const listener of this.listeners) listener.eventsRefused?.(message.message);
+      case 'error': {
+        const batchId = message.batchId;
+        if (batchId !== undefined && message.code === EVENTS_ERROR_CODES.retryLater) {
+          for (const listener of this.listeners) listener.eventsRetryLater?.(batchId, message.message);
+          return;
+        }
+        if (batchId !== undefined && message.code === EVENTS_ERROR_CODES.invalid) {
+          for (const listener of this.listeners) listener.eventsInvalid?.(batchId, message.message);
           return;
         }
         this.fail(`the service says ${message.code}: ${message.message}`);
         return;
+      }
     }
   }
 
