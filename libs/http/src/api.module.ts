@@ -12,6 +12,7 @@ import { ExclusionsModule } from '@threatline/exclusions';
 import { FeedsModule } from '@threatline/feeds';
 import { FleetModule } from '@threatline/fleet';
 import { TenancyModule } from '@threatline/tenancy';
+import { ReportingModule } from '@threatline/reporting';
 import { EdgeModule } from './edge.module';
 
 /**
@@ -26,6 +27,7 @@ export const API_DOMAIN_MODULES: readonly (Type | DynamicModule)[] = [
   EnrollmentModule,
   ExclusionsModule,
   FeedsModule,
+  ReportingModule,
 ];
 
 /**

@@ -3,7 +3,7 @@ import { AppConfig } from '@threatline/config';
 import { FeedsWorkerModule } from '@threatline/feeds';
 import { GatewayModule } from '@threatline/gateway';
 import { ApiModule } from '@threatline/http';
-import { ReportingModule, ReportingWorkerModule } from '@threatline/reporting';
+import { ReportingWorkerModule } from '@threatline/reporting';
 import { StreamCompactionModule } from '@threatline/streams';
 
 /**
@@ -19,10 +19,9 @@ export class StandaloneModule {
       module: StandaloneModule,
       imports: [
         ApiModule.forRoot(config),
-        GatewayModule.forRoot(),
+        GatewayModule.forRoot({ presenceLeaseMs: config.presenceLeaseSeconds * 1000 }),
         FeedsWorkerModule.forRoot(),
         StreamCompactionModule,
-        ReportingModule,
         ReportingWorkerModule.forRoot(),
       ],
     };
