@@ -42,6 +42,8 @@ export async function makeFirewall(
 ): Promise<{ id: string; credential: string; serial: string }> {
   const credential = issueSecret(SecretKind.FIREWALL_CREDENTIAL);
   const serial = overrides.serial ?? `SN-${randomUUID().slice(0, 12)}`;
+  // Connected means held by a gateway with a live presence lease (as a real gateway writes it).
+  const gatewayInstanceId = overrides.connected ? (await makeLiveGatewayInstance(prisma)).id : null;
   const firewall = await prisma.firewall.create({
     data: {
       tenantId,
@@ -50,11 +52,25 @@ export async function makeFirewall(
       hostname: overrides.hostname ?? `fw-${serial.toLowerCase()}`,
       status: overrides.status ?? FirewallStatus.MANAGED,
       connected: overrides.connected ?? false,
+      gatewayInstanceId,
       settings: { create: {} },
       credentials: { create: { secretHash: credential.hash } },
     },
   });
   return { id: firewall.id, credential: credential.secret, serial };
+}
+
+/** A gateway process's presence lease that stays live for the rest of the test. */
+export function makeLiveGatewayInstance(prisma: PrismaClient) {
+  const now = new Date();
+  return prisma.gatewayInstance.create({
+    data: {
+      id: randomUUID(),
+      startedAt: now,
+      renewedAt: now,
+      expiresAt: new Date(now.getTime() + 3_600_000),
+    },
+  });
 }
 
 export async function makeEnrollmentToken(

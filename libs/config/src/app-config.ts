@@ -38,4 +38,9 @@ export abstract class AppConfig {
   abstract readonly graphql: Readonly<{ maxDepth: number; maxCost: number; maxPageSize: number }>;
   /** How long stream deltas stay in the log before compaction (the last 1000 of a stream always stay). */
   abstract readonly streamLogRetentionSeconds: number;
+  /**
+   * How long a gateway process's presence lease lasts without renewal: a gateway that died
+   * without shutting down has its firewalls shown disconnected this long after its last renewal.
+   */
+  abstract readonly presenceLeaseSeconds: number;
 }

@@ -76,6 +76,7 @@ export const envSchema = z.object({
   MAX_PAGE_SIZE: integer(1, 10_000, 100),
   HTTP_BODY_LIMIT: variable(byteSize).default(1024 ** 2),
   STREAM_LOG_RETENTION_SECONDS: integer(60, 10 * 365 * 86_400, 7 * 86_400),
+  PRESENCE_LEASE_SECONDS: integer(2, 3600, 20),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -100,6 +101,7 @@ export function toAppConfig(env: Env): AppConfig {
       maxPageSize: env.MAX_PAGE_SIZE,
     },
     streamLogRetentionSeconds: env.STREAM_LOG_RETENTION_SECONDS,
+    presenceLeaseSeconds: env.PRESENCE_LEASE_SECONDS,
   };
 }
 

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       queuePrefix: 'threatline',
       graphql: { maxDepth: 12, maxCost: 10_000, maxPageSize: 100 },
       streamLogRetentionSeconds: 604_800,
+      presenceLeaseSeconds: 20,
     });
   });
 
@@ -58,6 +59,7 @@ describe('loadConfig', () => {
       MAX_PAGE_SIZE: '50',
       HTTP_BODY_LIMIT: '512kb',
       STREAM_LOG_RETENTION_SECONDS: '3600',
+      PRESENCE_LEASE_SECONDS: '5',
     });
     expect(config).toMatchObject({
       nodeEnv: 'production',
@@ -71,6 +73,7 @@ describe('loadConfig', () => {
       queuePrefix: 'tl-test_1',
       graphql: { maxDepth: 8, maxCost: 500, maxPageSize: 50 },
       streamLogRetentionSeconds: 3600,
+      presenceLeaseSeconds: 5,
     });
     expect(loadConfig({ SEED_DEMO: 'no' }).seedDemo).toBe('never');
   });

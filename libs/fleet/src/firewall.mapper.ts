@@ -1,4 +1,5 @@
 import { ThreatFeedAction } from '@threatline/db';
+import { isConnected } from './firewall-presence';
 import { FirewallRow } from './fleet.repository';
 import { FirewallModel } from './models/firewall.model';
 
@@ -13,7 +14,7 @@ export function toFirewallModel(row: FirewallRow): FirewallModel {
     model: row.model,
     firmwareVersion: row.firmwareVersion,
     status: row.status,
-    connected: row.connected,
+    connected: isConnected(row, new Date()),
     lastSeenAt: row.lastSeenAt,
     enrolledAt: row.enrolledAt,
     deregisteredAt: row.deregisteredAt,

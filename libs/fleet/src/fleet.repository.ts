@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FirewallGroup, FirewallStatus, Prisma, PrismaService } from '@threatline/db';
+import { connectedWhere } from './firewall-presence';
 
 const firewallView = {
   id: true,
@@ -11,6 +12,7 @@ const firewallView = {
   firmwareVersion: true,
   status: true,
   connected: true,
+  gatewayInstance: { select: { expiresAt: true } },
   lastSeenAt: true,
   enrolledAt: true,
   deregisteredAt: true,
@@ -66,7 +68,8 @@ export class FleetRepository {
     const where: Prisma.FirewallWhereInput = { tenantId };
     if (filter.groupId !== undefined) where.groupId = filter.groupId;
     if (filter.status !== undefined) where.status = filter.status;
-    if (filter.connected !== undefined) where.connected = filter.connected;
+    const conditions: Prisma.FirewallWhereInput[] = [];
+    if (filter.connected !== undefined) conditions.push(connectedWhere(filter.connected, new Date()));
     if (filter.search) {
       where.OR = [
         { serial: { contains: filter.search, mode: 'insensitive' } },
@@ -77,8 +80,9 @@ export class FleetRepository {
     const keyset: Prisma.FirewallWhereInput | undefined = after && {
       OR: [{ serial: { gt: after.serial } }, { serial: after.serial, id: { gt: after.id } }],
     };
+    if (keyset) conditions.push(keyset);
     return this.prisma.firewall.findMany({
-      where: keyset ? { AND: [where, keyset] } : where,
+      where: conditions.length > 0 ? { AND: [where, ...conditions] } : where,
       orderBy: [{ serial: 'asc' }, { id: 'asc' }],
       take,
       select: firewallView,

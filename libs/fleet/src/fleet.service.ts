@@ -164,6 +164,7 @@ export class FleetService {
         return this.repository.updateFirewall(tx, tenantId, firewallId, {
           status: FirewallStatus.DEREGISTERED,
           connected: false,
+          gatewayInstanceId: null,
           deregisteredAt: new Date(),
         });
       },

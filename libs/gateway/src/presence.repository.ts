@@ -13,12 +13,20 @@ export interface PresenceChange {
   connectedAt: Date | null;
 }
 
-/** Writes `firewall.connected` and `last_seen_at` for many firewalls in one statement. */
+/**
+ * Writes `firewall.connected`, `last_seen_at` and the gateway holding the socket for many
+ * firewalls in one statement.
+ */
 @Injectable()
 export class PresenceRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async write(changes: ReadonlyMap<string, PresenceChange>): Promise<void> {
+  /**
+   * A connect points the firewall at `instanceId`, this process's presence lease; a disconnect
+   * clears it, unless another gateway holds the firewall now (it reconnected there before this
+   * process noticed the dead socket), whatever the clocks say.
+   */
+  async write(changes: ReadonlyMap<string, PresenceChange>, instanceId: string): Promise<void> {
     const ids: string[] = [];
     const connected: boolean[] = [];
     const at: string[] = [];
@@ -31,11 +39,15 @@ export class PresenceRepository {
     }
     await this.prisma.$executeRaw`
       UPDATE firewall AS f
-         SET connected = v.connected, last_seen_at = v.at
+         SET connected = v.connected,
+             last_seen_at = v.at,
+             gateway_instance_id = CASE WHEN v.connected THEN ${instanceId}::uuid END
         FROM unnest(${ids}::uuid[], ${connected}::boolean[], ${at}::timestamptz[], ${guards}::timestamptz[])
              AS v(id, connected, at, guard)
        WHERE f.id = v.id
          AND f.status <> 'DEREGISTERED'
-         AND (v.guard IS NULL OR f.last_seen_at IS NULL OR f.last_seen_at <= v.guard)`;
+         AND (v.guard IS NULL OR (
+               (f.gateway_instance_id IS NULL OR f.gateway_instance_id = ${instanceId}::uuid)
+               AND (f.last_seen_at IS NULL OR f.last_seen_at <= v.guard)))`;
   }
 }
