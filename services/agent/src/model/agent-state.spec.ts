@@ -150,6 +150,34 @@ describe('AgentState', () => {
     expect(state.matcher.stats().ipv4).toBe(25_000);
   });
 
+  it('takes a large snapshot wholesale: the same state as deltas, its changes reported, a bad one changing nothing', () => {
+    const { state, ids } = stateWith();
+    const addresses = Array.from({ length: 25_000 }, (_, i) =>
+      ioc('ipv4', `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`),
+    );
+    const domains = Array.from({ length: 25_000 }, (_, i) => ioc('domain', `d${i}.example`));
+    expect(state.applySnapshot(snapshot(ids.tenant, addresses))).toEqual({
+      status: 'applied',
+      changes: { addresses: true, domains: false, exclusions: false, settings: false },
+    });
+    // Replacing every address by domains touches both kinds.
+    expect(state.applySnapshot(snapshot(ids.tenant, domains, 25_001, 2))).toEqual({
+      status: 'applied',
+      changes: { addresses: true, domains: true, exclusions: false, settings: false },
+    });
+    expect(state.matcher.checksums()).toEqual(AgentState.derive(state.streams).matcher.checksums());
+    expect(state.matcher.stats()).toMatchObject({ ipv4: 0, domain: 25_000 });
+    expect(state.stream(ids.tenant)).toMatchObject({ epoch: 2, seq: 25_001 });
+
+    const unnormalized = [...addresses, ioc('domain', 'UPPER.example')];
+    const outcome = state.applySnapshot(snapshot(ids.tenant, unnormalized, 30_000, 3));
+    expect(outcome.status).toBe('resync');
+    expect(state.stream(ids.tenant)).toMatchObject({ epoch: 2, seq: 25_001 });
+    expect(state.stream(ids.tenant)!.checksum).toBe(snapshot(ids.tenant, domains).checksum);
+    expect(decide(state, outbound({ domain: 'd7.example' })).action).toBe('drop');
+    expect(decide(state, outbound({ dstIp: '10.0.0.7' })).action).toBe('allow');
+  });
+
   it('sums entries exactly as the protocol does', () => {
     const ids = makeStreamIds();
     const cases = [

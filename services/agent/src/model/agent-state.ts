@@ -1,6 +1,7 @@
 import {
   Matcher,
   MatcherInputError,
+  StateChecksum,
   type ExclusionEntry as MatcherExclusion,
   type IocEntry,
   type IocSource,
@@ -8,8 +9,10 @@ import {
 } from '@threatline/matcher';
 import { DEFAULT_SETTINGS, type AgentSettings } from './settings';
 import {
+  checksumItem,
   parseEntry,
   streamShape,
+  type StreamShape,
   type ExclusionEntry,
   type IndicatorEntry,
   type SettingsEntry,
@@ -145,27 +148,31 @@ export class AgentState {
   applySnapshot(frame: SnapshotFrame): ApplyOutcome {
     const stream = this.streamMap.get(frame.stream);
     if (stream === undefined) return { status: 'ignored' };
+    const where = `snapshot of ${frame.stream}`;
     const entries = new Map<string, StreamEntry>();
+    const sum = new StateChecksum();
     for (const raw of frame.entries) {
       const entry = parseEntry(stream.shape, raw);
-      if (typeof entry === 'string')
-        return { status: 'resync', reason: `snapshot of ${frame.stream}: ${entry}` };
-      if (entries.has(entry.key)) {
-        return { status: 'resync', reason: `snapshot of ${frame.stream} holds ${entry.key} twice` };
-      }
+      if (typeof entry === 'string') return { status: 'resync', reason: `${where}: ${entry}` };
+      const size = entries.size;
       entries.set(entry.key, entry);
+      if (entries.size === size) return { status: 'resync', reason: `${where} holds ${entry.key} twice` };
+      sum.add(checksumItem(stream.shape, entry));
     }
-    const checksum = StreamState.checksumOf(stream.shape, entries.values()).toHex();
+    const checksum = sum.toHex();
     if (checksum !== frame.checksum) {
       return {
         status: 'resync',
-        reason: `snapshot of ${frame.stream} at seq ${frame.seq}: checksum ${checksum}, the service says ${frame.checksum}`,
+        reason: `${where} at seq ${frame.seq}: checksum ${checksum}, the service says ${frame.checksum}`,
       };
+    }
+    if (stream.shape.kind !== 'settings' && this.rebuilds(stream.entries.size + entries.size)) {
+      return this.replaceStream(stream, entries, sum, frame.epoch, frame.seq, where);
     }
     const changed = new Map<string, StreamEntry | null>();
     for (const key of stream.entries.keys()) if (!entries.has(key)) changed.set(key, null);
     for (const [key, entry] of entries) changed.set(key, entry);
-    return this.applyChanges(stream, changed, frame.epoch, frame.seq, `snapshot of ${frame.stream}`);
+    return this.applyChanges(stream, changed, frame.epoch, frame.seq, where);
   }
 
   applyDeltas(frame: DeltasFrame): ApplyOutcome {
@@ -220,6 +227,16 @@ export class AgentState {
     const out: IocEntry[] = [];
     for (const source of ['MDR', 'XOPS'] as const) {
       const streams = this.indicatorStreams(source);
+      if (streams.length === 1) {
+        // The usual case (X-Ops has one stream): every entry is in effect, no choice between streams to make.
+        for (const entry of streams[0]!.entries.values()) {
+          const indicator = entry as IndicatorEntry;
+          if (types !== undefined && !types.has(indicator.type)) continue;
+          const { value, type, auditId, dryRun } = indicator;
+          out.push({ value, type, source, auditId, dryRun });
+        }
+        continue;
+      }
       const seen = new Set<string>();
       for (const stream of streams) {
         for (const [key, entry] of stream.entries) {
@@ -244,6 +261,40 @@ export class AgentState {
       }
     }
     return [...byKey.values()];
+  }
+
+  /**
+   * A large snapshot: the stream takes the new entries wholesale and the matcher is built again, without the
+   * key-by-key diff, rollback copy and checksum updates of a delta (a million entries cost seconds that way).
+   */
+  private replaceStream(
+    stream: StreamState,
+    entries: Map<string, StreamEntry>,
+    sum: StateChecksum,
+    epoch: number,
+    seq: number,
+    where: string,
+  ): ApplyOutcome {
+    const changes = noChanges();
+    for (const held of [stream.entries, entries]) noteTypes(stream.shape, held.values(), changes);
+    const previous = stream.replace(entries, sum, epoch, seq);
+    try {
+      this.matcher = this.buildMatcher();
+    } catch (error) {
+      stream.restore(previous);
+      if (error instanceof MatcherInputError)
+        return { status: 'resync', reason: `${where}: ${error.message}` };
+      throw error;
+    }
+    this.dirty.add(stream.id);
+    return { status: 'applied', changes };
+  }
+
+  /** Whether a change of `changedKeys` keys is cheaper as a rebuild of the matcher than as deltas. */
+  private rebuilds(changedKeys: number): boolean {
+    const stats = this.matcher.stats();
+    const size = stats.ipv4 + stats.cidr + stats.domain + stats.url + stats.exclusions;
+    return changedKeys >= REBUILD_MIN && changedKeys * 2 >= size;
   }
 
   private applyChanges(
@@ -298,15 +349,10 @@ export class AgentState {
       return;
     }
     for (const key of changed.keys()) {
-      const entry = (changed.get(key) ?? previous.get(key)) as IndicatorEntry | ExclusionEntry | null;
-      if (entry === null) continue;
-      if (kind === 'exclusions') changes.exclusions = true;
-      else if (entry.type === 'domain') changes.domains = true;
-      else if (entry.type === 'ipv4' || entry.type === 'cidr') changes.addresses = true;
+      const entry = changed.get(key) ?? previous.get(key) ?? null;
+      if (entry !== null) noteTypes(stream.shape, [entry], changes);
     }
-    const stats = this.matcher.stats();
-    const size = stats.ipv4 + stats.cidr + stats.domain + stats.url + stats.exclusions;
-    if (changed.size >= REBUILD_MIN && changed.size * 2 >= size) {
+    if (this.rebuilds(changed.size)) {
       this.matcher = this.buildMatcher();
       return;
     }
@@ -366,6 +412,17 @@ export class AgentState {
 function better(candidate: IndicatorEntry, best: IndicatorEntry): boolean {
   if (candidate.dryRun !== best.dryRun) return !candidate.dryRun;
   return candidate.auditId > best.auditId;
+}
+
+/** Marks in `changes` what entries of a stream of `shape` touch. */
+function noteTypes(shape: StreamShape, entries: Iterable<StreamEntry>, changes: StateChanges): void {
+  for (const entry of entries) {
+    if (shape.kind === 'settings') changes.settings = true;
+    else if (shape.kind === 'exclusions') changes.exclusions = true;
+    else if ((entry as IndicatorEntry).type === 'domain') changes.domains = true;
+    else if ((entry as IndicatorEntry).type !== 'url') changes.addresses = true;
+    if (shape.kind !== 'indicators' || (changes.domains && changes.addresses)) return;
+  }
 }
 
 function noChanges(): StateChanges {

@@ -1,6 +1,14 @@
 import { StateChecksum } from '@threatline/matcher';
 import { checksumItem, type StreamEntry, type StreamShape } from './stream-entry';
 
+/** Everything a stream holds: what a snapshot replaces. */
+export interface StreamContent {
+  entries: Map<string, StreamEntry>;
+  sum: StateChecksum;
+  epoch: number;
+  seq: number;
+}
+
 /**
  * One stream as this agent holds it: its position (epoch, seq), its entries by key, and the running checksum of
  * those entries, which must equal the checksum the service sends for the same position.
@@ -11,19 +19,13 @@ export class StreamState {
     readonly shape: StreamShape,
     public epoch: number,
     public seq: number,
-    readonly entries: Map<string, StreamEntry>,
+    public entries: Map<string, StreamEntry>,
     public sum: StateChecksum,
   ) {}
 
   /** A stream this agent has never received: epoch 0 is no epoch of the service, so it answers with a snapshot. */
   static empty(id: string, shape: StreamShape): StreamState {
     return new StreamState(id, shape, 0, 0, new Map(), new StateChecksum());
-  }
-
-  static checksumOf(shape: StreamShape, entries: Iterable<StreamEntry>): StateChecksum {
-    const sum = new StateChecksum();
-    for (const entry of entries) sum.add(checksumItem(shape, entry));
-    return sum;
   }
 
   get checksum(): string {
@@ -39,6 +41,21 @@ export class StreamState {
       if (entry !== null) sum.add(checksumItem(this.shape, entry));
     }
     return sum.toHex();
+  }
+
+  /** Replaces every entry at once (a snapshot, `sum` already computed over `entries`); returns what it replaced,
+   *  for `restore`. */
+  replace(entries: Map<string, StreamEntry>, sum: StateChecksum, epoch: number, seq: number): StreamContent {
+    const previous = { entries: this.entries, sum: this.sum, epoch: this.epoch, seq: this.seq };
+    this.restore({ entries, sum, epoch, seq });
+    return previous;
+  }
+
+  restore(content: StreamContent): void {
+    this.entries = content.entries;
+    this.sum = content.sum;
+    this.epoch = content.epoch;
+    this.seq = content.seq;
   }
 
   /** Applies `changes` (already checked) and moves to `seq`. */

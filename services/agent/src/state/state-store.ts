@@ -235,7 +235,7 @@ export class StateStore {
   }
 }
 
-/** StreamState.checksumOf, yielding to the event loop between slices (see stream-file.ts). */
+/** The StateChecksum of a stream's entries, yielding to the event loop between slices (see stream-file.ts). */
 async function checksumInSlices(shape: StreamShape, entries: Iterable<StreamEntry>): Promise<StateChecksum> {
   const sum = new StateChecksum();
   let count = 0;
