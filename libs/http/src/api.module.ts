@@ -1,8 +1,5 @@
 import { DynamicModule, Type } from '@nestjs/common';
-import { AppConfig, ConfigModule } from '@threatline/config';
-import { DbModule } from '@threatline/db';
-import { MessagingModule } from '@threatline/messaging';
-import { ObservabilityModule } from '@threatline/observability';
+import { AppConfig } from '@threatline/config';
 import { StreamsModule } from '@threatline/streams';
 import { AuditModule } from '@threatline/audit';
 import { AuthModule } from '@threatline/auth';
@@ -14,6 +11,7 @@ import { FleetModule } from '@threatline/fleet';
 import { TenancyModule } from '@threatline/tenancy';
 import { ReportingModule } from '@threatline/reporting';
 import { EdgeModule } from './edge.module';
+import { FoundationModule } from './foundation.module';
 
 /**
  * The domain modules the API serves: each brings its resolvers, controllers and services.
@@ -40,14 +38,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        ConfigModule.forRoot(config),
-        ObservabilityModule,
-        DbModule.forRoot({
-          databaseUrl: config.databaseUrl,
-          dataDir: config.dataDir,
-          migrateOnStart: config.migrateOnStart,
-        }),
-        MessagingModule.forRoot({ redisUrl: config.redisUrl, prefix: config.queuePrefix }),
+        FoundationModule.forRoot(config),
         StreamsModule,
         EdgeModule,
         ...API_DOMAIN_MODULES,

@@ -1,10 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@threatline/auth';
-import { AppConfig, ConfigModule } from '@threatline/config';
-import { DbModule } from '@threatline/db';
+import { AppConfig } from '@threatline/config';
 import { GatewayModule } from '@threatline/gateway';
-import { MessagingModule } from '@threatline/messaging';
-import { ObservabilityModule } from '@threatline/observability';
+import { FoundationModule } from '@threatline/http';
 import { StreamProbesController } from './stream-probes.controller';
 
 /**
@@ -19,14 +17,7 @@ export class StreamModule {
     return {
       module: StreamModule,
       imports: [
-        ConfigModule.forRoot(config),
-        ObservabilityModule,
-        DbModule.forRoot({
-          databaseUrl: config.databaseUrl,
-          dataDir: config.dataDir,
-          migrateOnStart: config.migrateOnStart,
-        }),
-        MessagingModule.forRoot({ redisUrl: config.redisUrl, prefix: config.queuePrefix }),
+        FoundationModule.forRoot(config),
         AuthModule,
         GatewayModule.forRoot({ presenceLeaseMs: config.presenceLeaseSeconds * 1000 }),
       ],

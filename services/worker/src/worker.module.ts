@@ -1,9 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, ConfigModule } from '@threatline/config';
-import { DbModule } from '@threatline/db';
+import { AppConfig } from '@threatline/config';
 import { FeedsWorkerModule } from '@threatline/feeds';
-import { MessagingModule } from '@threatline/messaging';
-import { ObservabilityModule } from '@threatline/observability';
+import { FoundationModule } from '@threatline/http';
 import { ReportingWorkerModule } from '@threatline/reporting';
 import { StreamCompactionModule, StreamsModule } from '@threatline/streams';
 
@@ -17,14 +15,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        ConfigModule.forRoot(config),
-        ObservabilityModule,
-        DbModule.forRoot({
-          databaseUrl: config.databaseUrl,
-          dataDir: config.dataDir,
-          migrateOnStart: config.migrateOnStart,
-        }),
-        MessagingModule.forRoot({ redisUrl: config.redisUrl, prefix: config.queuePrefix }),
+        FoundationModule.forRoot(config),
         StreamsModule,
         StreamCompactionModule,
         ReportingWorkerModule.forRoot(),
