@@ -103,7 +103,7 @@ export async function writeAgentState(stateDir: string, count: number): Promise<
     ['xops', xops],
     [settingsStream, settings],
   ] as const) {
-    const outcome = state.applySnapshot({
+    const outcome = await state.applySnapshot({
       stream,
       epoch: 1,
       seq: entries.length,

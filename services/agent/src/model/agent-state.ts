@@ -65,6 +65,9 @@ export type ApplyOutcome =
  *  (tables sized once) instead of applying deltas one by one. */
 const REBUILD_MIN = 20_000;
 
+/** Entries of a snapshot read between two yields to the event loop (a few milliseconds of work). */
+const SNAPSHOT_SLICE = 16_384;
+
 /**
  * Everything the agent holds: its streams (entries, positions, checksums) and what derives from them, the compiled
  * matcher and the settings. A frame is applied completely or not at all; the matcher always reflects the streams.
@@ -145,13 +148,20 @@ export class AgentState {
     return changes;
   }
 
-  applySnapshot(frame: SnapshotFrame): ApplyOutcome {
+  /**
+   * Applies a snapshot. Reading a large one takes seconds, so it yields to the event loop between slices: decisions
+   * go on meanwhile, on the matcher as it was, until the new one replaces it at once. Frames must be applied one at
+   * a time (the stream connection awaits each), since the state changes only at the end.
+   */
+  async applySnapshot(frame: SnapshotFrame): Promise<ApplyOutcome> {
     const stream = this.streamMap.get(frame.stream);
     if (stream === undefined) return { status: 'ignored' };
     const where = `snapshot of ${frame.stream}`;
     const entries = new Map<string, StreamEntry>();
     const sum = new StateChecksum();
+    let read = 0;
     for (const raw of frame.entries) {
+      if (++read % SNAPSHOT_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       const entry = parseEntry(stream.shape, raw);
       if (typeof entry === 'string') return { status: 'resync', reason: `${where}: ${entry}` };
       const size = entries.size;

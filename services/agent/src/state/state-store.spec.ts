@@ -19,15 +19,15 @@ function tempDir(): string {
   return dir;
 }
 
-function filledState() {
+async function filledState() {
   const ids = makeStreamIds();
   const state = AgentState.empty();
   state.holdStreams(Object.values(ids));
   const tenant = [ioc('ipv4', '203.0.113.9'), ioc('domain', 'evil.example')];
-  state.applySnapshot(snapshot(ids.tenant, tenant, 7));
-  state.applySnapshot(snapshot(ids.xops, [ioc('url', 'bad.example/dl/', 'XOPS-20261123-AAAAAAAA')], 3));
-  state.applySnapshot(snapshot(ids.exclusions, [excl({ type: 'IP', value: '203.0.113.10' })], 2));
-  state.applySnapshot(snapshot(ids.settings, [settings({ localReporting: false })], 1));
+  await state.applySnapshot(snapshot(ids.tenant, tenant, 7));
+  await state.applySnapshot(snapshot(ids.xops, [ioc('url', 'bad.example/dl/', 'XOPS-20261123-AAAAAAAA')], 3));
+  await state.applySnapshot(snapshot(ids.exclusions, [excl({ type: 'IP', value: '203.0.113.10' })], 2));
+  await state.applySnapshot(snapshot(ids.settings, [settings({ localReporting: false })], 1));
   return { state, ids, tenant };
 }
 
@@ -48,7 +48,7 @@ function stateFile(dir: string, prefix: string): string {
 describe('StateStore', () => {
   it('loads what it saved: cursors, entries, checksums, settings and the matcher', async () => {
     const dir = tempDir();
-    const { state, ids } = filledState();
+    const { state, ids } = await filledState();
     await new StateStore(dir).save(state);
     const loaded = await new StateStore(dir).load();
     expect(loaded.status).toBe('ok');
@@ -69,7 +69,7 @@ describe('StateStore', () => {
 
   it('keeps the old state when a crash comes between writing the new files and renaming them', async () => {
     const dir = tempDir();
-    const { state, ids, tenant } = filledState();
+    const { state, ids, tenant } = await filledState();
     await new StateStore(dir).save(state);
     const store = new StateStore(dir);
     await store.load();
@@ -93,7 +93,7 @@ describe('StateStore', () => {
 
   it('keeps the old state when the crash comes after the data files but before the manifest', async () => {
     const dir = tempDir();
-    const { state, ids, tenant } = filledState();
+    const { state, ids, tenant } = await filledState();
     const store = new StateStore(dir);
     await store.save(state);
     state.applyDeltas(deltas(ids.tenant, tenant, 8, [{ op: 'remove', key: tenant[0]!.key }]));
@@ -105,7 +105,7 @@ describe('StateStore', () => {
 
   it('rewrites only the streams that changed', async () => {
     const dir = tempDir();
-    const { state, ids, tenant } = filledState();
+    const { state, ids, tenant } = await filledState();
     const store = new StateStore(dir);
     const first = await store.save(state);
     state.applyDeltas(deltas(ids.tenant, tenant, 8, [{ op: 'remove', key: tenant[0]!.key }]));
@@ -124,7 +124,7 @@ describe('StateStore', () => {
     ['a stream file', 'stream-xops'],
   ])('finds %s damaged and trusts nothing', async (_what, prefix) => {
     const dir = tempDir();
-    await new StateStore(dir).save(filledState().state);
+    await new StateStore(dir).save((await filledState()).state);
     damage(stateFile(dir, prefix));
     const loaded = await new StateStore(dir).load();
     expect(loaded.status).toBe('corrupt');
@@ -132,7 +132,7 @@ describe('StateStore', () => {
 
   it('finds a truncated or missing file', async () => {
     const dir = tempDir();
-    await new StateStore(dir).save(filledState().state);
+    await new StateStore(dir).save((await filledState()).state);
     const matcher = stateFile(dir, 'matcher.');
     writeFileSync(matcher, readFileSync(matcher).subarray(0, 100));
     expect((await new StateStore(dir).load()).status).toBe('corrupt');
@@ -143,7 +143,7 @@ describe('StateStore', () => {
 
   it('finds a stream file whose entries do not sum to the recorded checksum', async () => {
     const dir = tempDir();
-    await new StateStore(dir).save(filledState().state);
+    await new StateStore(dir).save((await filledState()).state);
     const manifestPath = join(dir, 'state', 'manifest.json');
     const [, body] = readFileSync(manifestPath, 'utf8').split('\n');
     const manifest = JSON.parse(body!);

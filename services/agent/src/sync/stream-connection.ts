@@ -301,7 +301,7 @@ export class StreamConnection {
         return;
       case 'snapshot': {
         this.awaitingSnapshot.delete(message.stream);
-        const outcome = state.applySnapshot(message);
+        const outcome = await state.applySnapshot(message);
         // A snapshot that does not add up is the service's problem: asking again would loop, so say it and wait.
         if (outcome.status === 'resync') return this.fail(outcome.reason);
         return this.settle(socket, message.stream, message.epoch, message.seq, outcome);
