@@ -1,5 +1,8 @@
 // The peers the matcher is measured against, each doing the same job the plain way.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { BlockList } from 'node:net';
+import { join } from 'node:path';
 import { FiltersEngine, Request } from '@ghostery/adblocker';
 import { canonicalizeUrl, formatIpv4, type CanonicalUrl } from '@threatline/ioc';
 
@@ -63,4 +66,25 @@ export function blockList(
   const list = new BlockList();
   for (const { network, prefix } of networks) list.addSubnet(formatIpv4(network), prefix, 'ipv4');
   return (address) => (list.check(address, 'ipv4') ? 1 : 0);
+}
+
+/** The same BlockList baseline timed under another Node binary (matcher-blocklist-probe.js in a child process),
+ *  or null when that binary is missing or fails. */
+export function blockListUnder(
+  nodeBinary: string,
+  networks: readonly { network: number; prefix: number }[],
+  addresses: readonly string[],
+): { node: string; perSecond: number } | null {
+  if (!existsSync(nodeBinary)) return null;
+  const input = JSON.stringify({
+    networks: networks.map(({ network, prefix }) => [formatIpv4(network), prefix]),
+    addresses,
+    rounds: 3,
+  });
+  const run = spawnSync(nodeBinary, [join(__dirname, 'matcher-blocklist-probe.js')], {
+    input,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) return null;
+  return JSON.parse(run.stdout) as { node: string; perSecond: number };
 }
