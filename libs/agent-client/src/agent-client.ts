@@ -8,6 +8,7 @@ import {
   type DeltasMessage,
   type SnapshotMessage,
   type StreamId,
+  type ThreatEvent,
 } from '@threatline/protocol';
 import { EventEmitter } from 'node:events';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
@@ -52,12 +53,25 @@ export interface AgentClientEvents {
   mismatch: [{ stream: StreamId; expected: string; actual: string }];
   /** The server changed the set of streams (the firewall moved). */
   streams: [StreamId[]];
-  /** An `error` message from the server. */
-  serverError: [{ code: string; message: string }];
+  /** An `error` message from the server (an error about an events batch also rejects its sendEvents). */
+  serverError: [{ code: string; message: string; batchId?: string }];
   /** The connection ended; another attempt follows after `retryInMs`. */
   disconnected: [{ code: number; reason: string; retryInMs: number }];
   /** No more attempts: stop() was called, the credential was revoked (4001), or the version is refused (4002). */
   stopped: [{ code: number; reason: string }];
+}
+
+/** The server answered an events batch with an error (`events_retry_later`, `events_invalid`), or never will. */
+export class EventsNotAcceptedError extends Error {
+  override readonly name = 'EventsNotAcceptedError';
+  constructor(
+    readonly batchId: string,
+    /** The server's error code, or `disconnected` when the connection ended before an answer. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(`events batch ${batchId}: ${code}: ${message}`);
+  }
 }
 
 /** Counters for tests and status pages. */
@@ -114,6 +128,12 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   private readonly pendingAcks = new Map<StreamId, { epoch: number; seq: number }>();
   private ackScheduled = false;
   private stoppedResolvers: (() => void)[] = [];
+  private welcomed = false;
+  /** Events batches sent on the current connection and not yet answered. */
+  private readonly pendingBatches = new Map<
+    string,
+    { resolve: () => void; reject: (error: Error) => void }
+  >();
 
   constructor(private readonly options: AgentClientOptions) {
     super();
@@ -129,6 +149,27 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
 
   get connected(): boolean {
     return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  /**
+   * Sends a batch of threat events (contract section 6) on the current connection. Resolves on its `eventsAck`
+   * (the batch is durable); rejects with EventsNotAcceptedError when the server answers an error about it, or when
+   * the connection is not welcomed yet or ends before the answer. Sending the same batch again is harmless.
+   */
+  sendEvents(batchId: string, events: readonly ThreatEvent[]): Promise<void> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || !this.welcomed) {
+      return Promise.reject(new EventsNotAcceptedError(batchId, 'disconnected', 'not connected'));
+    }
+    if (this.pendingBatches.has(batchId)) {
+      return Promise.reject(
+        new EventsNotAcceptedError(batchId, 'pending', 'this batch id is awaiting its answer'),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pendingBatches.set(batchId, { resolve, reject });
+      this.send(socket, { type: 'events', v: PROTOCOL_VERSION, batchId, events: [...events] });
+    });
   }
 
   /** Connects, and keeps connecting, until stop() or a terminal close code. */
@@ -167,6 +208,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     this.inbox = Promise.resolve();
     this.awaitingSnapshot.clear();
     this.pendingAcks.clear();
+    this.welcomed = false;
     let refusedStatus: number | undefined;
 
     socket.on('open', () => {
@@ -198,6 +240,10 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     });
     socket.on('close', (code, reason) => {
       if (this.socket === socket) this.socket = undefined;
+      this.welcomed = false;
+      for (const [batchId, pending] of this.pendingBatches)
+        pending.reject(new EventsNotAcceptedError(batchId, 'disconnected', `connection closed (${code})`));
+      this.pendingBatches.clear();
       clearTimeout(this.deadPeerTimer);
       this.closed(refusedStatus === undefined ? code : ABNORMAL_CLOSURE, reason.toString(), refusedStatus);
     });
@@ -261,6 +307,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
         this.deadPeerTimer = undefined;
         this.watchPeer(socket);
         this.state.retain(message.streams);
+        this.welcomed = true;
         this.emit('connected', { firewallId: message.firewallId, streams: message.streams, url: socket.url });
         return;
       case 'snapshot':
@@ -274,11 +321,30 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
         this.emit('streams', message.streams);
         return;
       case 'eventsAck':
+        this.settleBatch(message.batchId, null);
         return;
       case 'error':
-        this.emit('serverError', { code: message.code, message: message.message });
+        this.emit(
+          'serverError',
+          message.batchId === undefined
+            ? { code: message.code, message: message.message }
+            : { code: message.code, message: message.message, batchId: message.batchId },
+        );
+        if (message.batchId !== undefined)
+          this.settleBatch(
+            message.batchId,
+            new EventsNotAcceptedError(message.batchId, message.code, message.message),
+          );
         return;
     }
+  }
+
+  private settleBatch(batchId: string, error: Error | null): void {
+    const pending = this.pendingBatches.get(batchId);
+    if (!pending) return;
+    this.pendingBatches.delete(batchId);
+    if (error) pending.reject(error);
+    else pending.resolve();
   }
 
   private applySnapshot(socket: WebSocket, snapshot: SnapshotMessage): void {

@@ -4,6 +4,7 @@ export {
   type AgentClientOptions,
   type AgentClientStats,
   type AppliedEvent,
+  EventsNotAcceptedError,
 } from './agent-client';
 export { AgentState } from './agent-state';
 export { StreamState, type DeltasFit } from './stream-state';
