@@ -120,6 +120,24 @@ class Agent {
   }
 }
 
+interface CentralEvent {
+  id: string;
+  auditId: string;
+  action: string;
+  firewallId: string;
+  feed: { auditId: string } | null;
+  endpoint: { host: string | null; user: string | null; process: string | null } | null;
+}
+
+/** The events of the agent's local log (local reporting). */
+function localEvents(agent: Agent): Record<string, unknown>[] {
+  return readFileSync(join(agent.stateDir, 'events', 'local.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 interface AgentStatus {
   connection: { state: string; firewallId: string | null } | null;
   streams: { stream: string; seq: number; checksumMatch: boolean }[];
@@ -203,6 +221,39 @@ function agentSuite(mode: 'embedded' | 'distributed'): void {
     const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
     expect(body.errors).toBeUndefined();
     return body.data!;
+  }
+
+  /** The events stored centrally for a feed, through GraphQL as a fleet admin sees them. */
+  async function centralEvents(auditId: string): Promise<CentralEvent[]> {
+    const data = await graphql(
+      `{ threatEvents(filter: { auditId: "${auditId}" }, first: 100) { edges { node {
+          id auditId action firewallId feed { auditId } endpoint { host user process } } } } }`,
+    );
+    return (data.threatEvents as { edges: { node: CentralEvent }[] }).edges.map((edge) => edge.node);
+  }
+
+  /** Waits until exactly the events of `auditId` in the agent's local log are stored centrally, each once. */
+  async function expectStoredCentrally(
+    agent: Agent,
+    auditId: string,
+    firewallId: string,
+  ): Promise<CentralEvent[]> {
+    const local = localEvents(agent)
+      .filter((event) => event.auditId === auditId)
+      .map((event) => event.id as string)
+      .sort();
+    expect(local.length).toBeGreaterThan(0);
+    await waitFor(
+      async () => (await centralEvents(auditId)).length >= local.length,
+      15_000,
+      `${local.length} events of ${auditId} stored centrally:\n${agent.output().slice(-2000)}`,
+    );
+    const central = await centralEvents(auditId);
+    expect(central.map((event) => event.id).sort()).toEqual(local);
+    expect(central.every((event) => event.firewallId === firewallId && event.feed?.auditId === auditId)).toBe(
+      true,
+    );
+    return central;
   }
 
   async function enrolledAgent(serial: string): Promise<{ agent: Agent; firewallId: string }> {
@@ -302,18 +353,12 @@ function agentSuite(mode: 'embedded' | 'distributed'): void {
 
     // Every log or drop became an event with the feed's audit ID (local reporting on by default).
     // The log is written every 200 ms, so the last decisions may still be on their way to the file.
-    const localEvents = (): Record<string, unknown>[] =>
-      readFileSync(join(agent.stateDir, 'events', 'local.log'), 'utf8')
-        .trim()
-        .split('\n')
-        .filter((line) => line.length > 0)
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
     await waitFor(
-      () => Promise.resolve(localEvents().some((event) => event.action === 'log')),
+      () => Promise.resolve(localEvents(agent).some((event) => event.action === 'log')),
       2000,
       'the log decision in the local log',
     );
-    const events = localEvents();
+    const events = localEvents(agent);
     expect(events.length).toBeGreaterThanOrEqual(4);
     expect(new Set(events.map((event) => event.auditId))).toEqual(new Set([feed.auditId]));
     expect(events.find((event) => event.action === 'drop' && event.field === 'dstIp')).toMatchObject({
@@ -322,6 +367,14 @@ function agentSuite(mode: 'embedded' | 'distributed'): void {
     });
     expect(events.find((event) => event.action === 'log')).toMatchObject({ moduleAction: 'LOG_ONLY' });
     expect(events.find((event) => event.action === 'log')!.endpoint).toBeUndefined();
+    // The same events went up the socket and are stored centrally, with the feed's audit ID, each once.
+    const central = await expectStoredCentrally(agent, feed.auditId, firewallId);
+    expect(central.find((event) => event.action === 'DROP' && event.endpoint !== null)?.endpoint).toEqual({
+      host: 'pc-1',
+      user: 'alice',
+      process: 'curl',
+    });
+    expect(central.some((event) => event.action === 'LOG')).toBe(true);
 
     const status = await agent.status();
     expect(status.connection).toMatchObject({ state: 'connected', firewallId });
@@ -339,9 +392,9 @@ function agentSuite(mode: 'embedded' | 'distributed'): void {
       'keeps deciding while the service is down, spools events, and reconnects when it is back',
       { timeout: 180_000 },
       async () => {
-        const { agent } = await enrolledAgent('E2E-OUTAGE');
+        const { agent, firewallId } = await enrolledAgent('E2E-OUTAGE');
         await agent.start();
-        await push(['outage-e2e.example']);
+        const feed = await push(['outage-e2e.example']);
         await agent.until({ domain: 'outage-e2e.example' }, 'drop');
         expect(await service!.stop('SIGTERM')).toBe(0);
         for (let i = 0; i < 5; i++)
@@ -360,6 +413,10 @@ function agentSuite(mode: 'embedded' | 'distributed'): void {
         );
         await push(['after-outage-e2e.example']);
         await agent.until({ domain: 'after-outage-e2e.example' }, 'drop', 2000);
+        // What was spooled during the outage arrives once the service is back, each event once.
+        const central = await expectStoredCentrally(agent, feed.auditId, firewallId);
+        expect(central.length).toBeGreaterThanOrEqual(5);
+        await waitFor(async () => (await agent.status()).events.spooled === 0, 10_000, 'an empty spool');
         await agent.stop();
       },
     );

@@ -2,7 +2,6 @@ import { EventsNotAcceptedError, type AgentClient } from '@threatline/agent-clie
 import { ApiKeyRole } from '@threatline/db';
 import type { TestDatabase } from '@threatline/db/testing';
 import { QUEUES } from '@threatline/messaging';
-import type { ThreatEvent } from '@threatline/protocol';
 import { ReportingWorkerModule } from '@threatline/reporting';
 import {
   createReportingContext,
@@ -204,7 +203,7 @@ describe('agent stream: event batches', () => {
       firewallId: other.id,
       tenantId: randomUUID(),
     }));
-    await client.sendEvents(randomUUID(), events as ThreatEvent[]);
+    await client.sendEvents(randomUUID(), events);
     await startWorker();
     await eventually(
       async () => (await storedRows(events.map((e) => e.id))).length === 5,
