@@ -34,25 +34,35 @@ export interface ThreatEventRow {
   feedDryRun: boolean | null;
 }
 
-/** One row of the summary: a count along one dimension (the other keys are null). */
-export interface SummaryRow {
-  dimension: 'indicator' | 'firewall' | 'action' | 'source' | 'bucket';
-  indicator: string | null;
-  indicatorType: string | null;
-  firewallId: string | null;
-  action: string | null;
-  dryRun: boolean | null;
-  source: string | null;
-  bucket: Date | null;
-  count: number;
-  dropped: number;
-  dryRuns: number;
-}
+/**
+ * One row of the summary. `indicator` and `firewall` rows are the top counts of one indicator or firewall (the other
+ * keys null); `traffic` rows count the events of one (action, dryRun, source, bucket), from which the mapper sums
+ * the counts by action, by source, the total and the time series.
+ */
+export type SummaryRow =
+  | {
+      dimension: 'indicator';
+      indicator: string;
+      indicatorType: string;
+      count: number;
+    }
+  | { dimension: 'firewall'; firewallId: string; count: number }
+  | {
+      dimension: 'traffic';
+      action: string;
+      dryRun: boolean;
+      source: string;
+      bucket: Date;
+      count: number;
+    };
 
 export interface TenantRetention {
   tenantId: string;
   retentionDays: number;
 }
+
+/** Memory the summary's aggregation may use before it spills to disk (a constant: never from input). */
+const SUMMARY_WORK_MEM = '64MB';
 
 /**
  * Reads threat events. Every query is bounded by the tenants of the caller's scope, each from its retention
@@ -145,39 +155,41 @@ export class ThreatEventQueryRepository {
   }
 
   /**
-   * Counts in [from, to) in one scan: the `top` indicators and firewalls, every action and source, and one row
-   * per non-empty bucket of `bucketMs` milliseconds (aligned on the epoch).
+   * Counts in [from, to) in one scan: the `top` indicators and firewalls, and the counts by (action, dry run, source,
+   * bucket of `bucketMs` milliseconds aligned on the epoch), the small set every other count derives from. One
+   * count per grouping set and ties broken in byte order keep the aggregation cheap (a day of a 50k-event tenant
+   * in a few tens of milliseconds).
    */
-  summary(query: ResolvedEventQuery, bucketMs: number, top: number): Promise<SummaryRow[]> {
+  async summary(query: ResolvedEventQuery, bucketMs: number, top: number): Promise<SummaryRow[]> {
     const bucket = `${bucketMs / 1000} seconds`;
-    return this.prisma.$queryRaw<SummaryRow[]>`
-      SELECT dimension, indicator, "indicatorType", "firewallId", action, "dryRun", source, bucket, count, dropped,
-        "dryRuns"
-      FROM (
-        SELECT
-          CASE WHEN grouping(s.indicator, s.indicator_type) = 0 THEN 'indicator'
-               WHEN grouping(s.firewall_id) = 0 THEN 'firewall'
-               WHEN grouping(s.action, s.dry_run) = 0 THEN 'action'
-               WHEN grouping(s.source) = 0 THEN 'source'
-               ELSE 'bucket' END AS dimension,
-          s.indicator, s.indicator_type AS "indicatorType", s.firewall_id AS "firewallId", s.action,
-          s.dry_run AS "dryRun", s.source, s.bucket,
-          count(*)::int AS count,
-          (count(*) FILTER (WHERE s.action = 'drop'))::int AS dropped,
-          (count(*) FILTER (WHERE s.dry_run))::int AS "dryRuns",
-          row_number() OVER (
-            PARTITION BY grouping(s.indicator, s.indicator_type, s.firewall_id, s.action, s.dry_run, s.source, s.bucket)
-            ORDER BY count(*) DESC, s.indicator, s.firewall_id) AS rank
+    // A month of a large tenant has hundreds of thousands of distinct indicators: with the default work_mem (4 MB)
+    // their grouping set would be sorted on disk. Only for this query.
+    const [, rows] = await this.prisma.$transaction([
+      this.prisma.$executeRawUnsafe(`SET LOCAL work_mem = '${SUMMARY_WORK_MEM}'`),
+      this.prisma.$queryRaw<SummaryRow[]>`
+        SELECT dimension, indicator, "indicatorType", "firewallId", action, "dryRun", source, bucket, count
         FROM (
-          SELECT e.indicator, e.indicator_type, e.firewall_id, e.action, e.dry_run, e.source,
-            date_bin(${bucket}::interval, e.occurred_at, TIMESTAMPTZ 'epoch') AS bucket
-          FROM threat_event e
-          WHERE ${Prisma.join(conditionsOf(query), ' AND ')}
-        ) s
-        GROUP BY GROUPING SETS ((s.indicator, s.indicator_type), (s.firewall_id), (s.action, s.dry_run), (s.source),
-          (s.bucket))
-      ) counted
-      WHERE dimension NOT IN ('indicator', 'firewall') OR rank <= ${top}`;
+          SELECT
+            CASE WHEN grouping(s.indicator, s.indicator_type) = 0 THEN 'indicator'
+                 WHEN grouping(s.firewall_id) = 0 THEN 'firewall'
+                 ELSE 'traffic' END AS dimension,
+            s.indicator, s.indicator_type AS "indicatorType", s.firewall_id AS "firewallId", s.action,
+            s.dry_run AS "dryRun", s.source, s.bucket, count(*)::int AS count,
+            row_number() OVER (
+              PARTITION BY grouping(s.indicator, s.indicator_type, s.firewall_id)
+              ORDER BY count(*) DESC, s.indicator COLLATE "C", s.firewall_id) AS rank
+          FROM (
+            SELECT e.indicator, e.indicator_type, e.firewall_id, e.action, e.dry_run, e.source,
+              date_bin(${bucket}::interval, e.occurred_at, TIMESTAMPTZ 'epoch') AS bucket
+            FROM threat_event e
+            WHERE ${Prisma.join(conditionsOf(query), ' AND ')}
+          ) s
+          GROUP BY GROUPING SETS ((s.indicator, s.indicator_type), (s.firewall_id),
+            (s.action, s.dry_run, s.source, s.bucket))
+        ) counted
+        WHERE dimension = 'traffic' OR rank <= ${top}`,
+    ]);
+    return rows;
   }
 
   firewalls(

@@ -5,7 +5,12 @@ import {
   ThreatEventIndicatorType,
   ThreatEventSource,
 } from '../models/enums';
-import { ThreatEventSeriesPointModel, ThreatEventSummaryModel } from '../models/threat-event-summary.model';
+import {
+  ActionEventCountModel,
+  SourceEventCountModel,
+  ThreatEventSeriesPointModel,
+  ThreatEventSummaryModel,
+} from '../models/threat-event-summary.model';
 import type { SummaryRow } from './threat-event-query.repository';
 
 interface SummaryRange {
@@ -31,48 +36,53 @@ export function toSummaryModel(
     series: [],
   };
   const points = new Map<number, ThreatEventSeriesPointModel>();
+  const byAction = new Map<string, ActionEventCountModel>();
+  const bySource = new Map<string, SourceEventCountModel>();
   // Values come from threat_event, whose CHECK admits exactly the enums' values.
   for (const row of rows) {
     switch (row.dimension) {
       case 'indicator':
         summary.byIndicator.push({
-          indicator: row.indicator ?? '',
+          indicator: row.indicator,
           indicatorType: row.indicatorType as ThreatEventIndicatorType,
           count: row.count,
         });
         break;
       case 'firewall':
         summary.byFirewall.push({
-          firewallId: row.firewallId ?? '',
-          firewall: firewallById.get(row.firewallId ?? '') ?? null,
+          firewallId: row.firewallId,
+          firewall: firewallById.get(row.firewallId) ?? null,
           count: row.count,
         });
         break;
-      case 'action':
-        summary.byAction.push({
-          action: row.action as ThreatEventAction,
-          dryRun: row.dryRun ?? false,
-          count: row.count,
-        });
-        break;
-      case 'source':
+      case 'traffic': {
         summary.total += row.count;
-        summary.bySource.push({ source: row.source as ThreatEventSource, count: row.count });
+        const action = `${row.action}:${row.dryRun}`;
+        const actionCount = byAction.get(action) ?? {
+          action: row.action as ThreatEventAction,
+          dryRun: row.dryRun,
+          count: 0,
+        };
+        actionCount.count += row.count;
+        byAction.set(action, actionCount);
+        const sourceCount = bySource.get(row.source) ?? { source: row.source as ThreatEventSource, count: 0 };
+        sourceCount.count += row.count;
+        bySource.set(row.source, sourceCount);
+        const start = row.bucket.getTime();
+        const point = points.get(start) ?? { start: row.bucket, count: 0, dropped: 0, dryRun: 0 };
+        point.count += row.count;
+        if (row.action === 'drop') point.dropped += row.count;
+        if (row.dryRun) point.dryRun += row.count;
+        points.set(start, point);
         break;
-      case 'bucket':
-        if (row.bucket) {
-          points.set(row.bucket.getTime(), {
-            start: row.bucket,
-            count: row.count,
-            dropped: row.dropped,
-            dryRun: row.dryRuns,
-          });
-        }
-        break;
+      }
     }
   }
+  summary.byAction = [...byAction.values()];
+  summary.bySource = [...bySource.values()];
   const byCount = <T extends { count: number }>(list: T[], key: (item: T) => string) =>
-    list.sort((a, b) => b.count - a.count || key(a).localeCompare(key(b)));
+    // Ties in code-unit order, as the query's COLLATE "C" (indicators are ASCII: punycode, percent-encoding).
+    list.sort((a, b) => b.count - a.count || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   byCount(summary.byIndicator, (item) => item.indicator);
   byCount(summary.byFirewall, (item) => item.firewallId);
   byCount(summary.byAction, (item) => `${item.action}${item.dryRun}`);
