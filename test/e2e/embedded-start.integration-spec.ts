@@ -7,7 +7,8 @@ import { freePort, RunningProcess, startNode, waitFor } from '../support/process
 /**
  * `npm start` on an empty DATA_DIR: the built standalone process comes up on embedded
  * PostgreSQL (PGlite) with in-process queues, seeds the demo tenant once, answers GraphQL
- * with the seeded admin key, and keeps everything across a restart.
+ * with the seeded admin key, and keeps everything across a restart. A second process on the
+ * same DATA_DIR is refused (two would corrupt the database); a killed one does not block a restart.
  */
 const entry = resolve(__dirname, '../../services/standalone/dist/main.js');
 
@@ -87,6 +88,24 @@ describe('embedded mode (npm start)', () => {
     });
     expect(enrolled.status).toBe(201);
 
+    // A second process on the same DATA_DIR stops before opening the database, and says why.
+    const second = startNode(entry, {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+    await waitFor(
+      () => Promise.resolve(second.child.exitCode !== null || second.child.signalCode !== null),
+      60_000,
+      `the second process to give up:\n${second.output()}`,
+    );
+    expect(second.child.exitCode).toBe(1);
+    expect(second.output()).toContain(`DATA_DIR ${dataDir} is in use by process ${running.child.pid}`);
+    expect(
+      (await graphql(port, credentials.adminApiKey!, '{ firewallGroups { id } }')).errors,
+    ).toBeUndefined();
+
     expect(await running.stop('SIGTERM')).toBe(0);
     running = await start(port);
     expect(readFileSync(credentialsFile, 'utf8')).toBe(JSON.stringify(credentials, null, 2) + '\n');
@@ -98,5 +117,15 @@ describe('embedded mode (npm start)', () => {
     expect(after.data).toEqual({ firewalls: { edges: [{ node: { serial: 'EMBEDDED-1' } }] } });
     const tenants = await graphql(port, credentials.operatorApiKey!, '{ tenants { id } }');
     expect(tenants.data).toEqual({ tenants: [{ id: credentials.tenantId }] });
+
+    // Killed without a shutdown, it leaves its lock behind: a restart takes it over.
+    await running.stop('SIGKILL');
+    running = await start(port);
+    const afterKill = await graphql(
+      port,
+      credentials.adminApiKey!,
+      '{ firewalls { edges { node { serial } } } }',
+    );
+    expect(afterKill.data).toEqual({ firewalls: { edges: [{ node: { serial: 'EMBEDDED-1' } }] } });
   }, 300_000);
 });

@@ -13,5 +13,6 @@ export {
 } from './migrations/apply-migrations';
 export { MigrationLockTimeoutError, type MigrationTarget } from './migrations/migration-session';
 export { MigrationDirectoryError } from './migrations/migration-files';
+export { DataDirInUseError } from './backend/data-dir-lock';
 // Models, enums and the Prisma namespace, so domain libraries import them from @threatline/db.
 export * from './generated/prisma/client';

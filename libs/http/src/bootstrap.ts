@@ -1,5 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, ConfigError, loadConfig } from '@threatline/config';
+import { DataDirInUseError } from '@threatline/db';
 import { Logger } from 'nestjs-pino';
 import { AddressInfo } from 'node:net';
 import { createApp } from './create-app';
@@ -62,7 +63,8 @@ function exitOnSignals(app: NestExpressApplication, logger: Logger, name: string
  */
 export function exitOnBootFailure(error: unknown): never {
   process.stderr.write(
-    error instanceof ConfigError
+    // Problems the operator fixes, said plainly (no stack).
+    error instanceof ConfigError || error instanceof DataDirInUseError
       ? `${error.message}\n`
       : `Startup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
