@@ -6,12 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@threatline/db/testing';
 import { EventIngestor, ReportingIngestModule, ReportingWorkerModule } from '@threatline/reporting';
 import type { ThreatEvent } from '@threatline/protocol';
+import { deleteRedisKeys, TEST_REDIS_URL } from '@threatline/messaging/testing';
 import {
   createReportingContext,
-  deleteRedisKeys,
   makeReportingTenant,
   makeThreatEvents,
-  TEST_REDIS_URL,
   type ReportingContext,
 } from '@threatline/reporting/testing';
 import { startNode, waitFor, type RunningProcess } from '../support/processes';

@@ -6,16 +6,15 @@ import { PrismaService, type PrismaClient } from '@threatline/db';
 import { createTestDatabase, type TestDatabase } from '@threatline/db/testing';
 import { GatewayModule, type GatewayOptions } from '@threatline/gateway';
 import { ApiModule, createApp, type RootModule } from '@threatline/http';
-import { TEST_REDIS_URL } from '@threatline/http/testing';
+import { freePort, testConfigEnv } from '@threatline/http/testing';
+import { deleteRedisKeys } from '@threatline/messaging/testing';
 import { streamsOfFirewall, type StreamId } from '@threatline/protocol';
 import { StreamReader, StreamWriter, type AppliedChanges, type StreamChange } from '@threatline/streams';
-import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { freePort } from './processes';
 
 /** Timings short enough for tests; limits as in production unless a test says otherwise. */
 export const TEST_GATEWAY_OPTIONS: Partial<GatewayOptions> = {
@@ -62,16 +61,7 @@ export async function startStreamCluster(
   async function addNode(gateway: Partial<GatewayOptions> = options.gateway ?? {}): Promise<GatewayNode> {
     const port = await freePort();
     const config = loadConfig({
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: queuePrefix,
-      MIGRATE_ON_START: 'false',
-      SEED_DEMO: '0',
-      LOG_LEVEL: 'silent',
+      ...testConfigEnv({ port, dataDir, databaseUrl: database.url, queuePrefix }),
       ...options.env,
     });
     const root: RootModule = {
@@ -139,20 +129,6 @@ export async function startStreamCluster(
       await database.dispose();
     },
   };
-}
-
-async function deleteRedisKeys(pattern: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** An agent client with test-sized backoff, started; stop it (or let the test's cleanup do it). */

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobQueue, JobQueueClosedError, type JobContext } from './job-queue';
 import { MessagingHealth } from './messaging-health';
 import { MessagingModule } from './messaging.module';
 import { PubSub } from './pub-sub';
 import { defineQueue } from './queue-definition';
+import { deleteRedisKeys } from './testing';
 
 // One suite, two implementations: whatever holds for BullMQ on Redis must hold in process.
 
@@ -27,20 +27,6 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 describe.each([
   { backend: 'Redis (BullMQ, sharded pub/sub)', redisUrl: REDIS_URL },
@@ -64,7 +50,7 @@ describe.each([
 
   afterEach(async () => {
     if (!closed) await app.close();
-    if (redisUrl) await deleteKeys(prefix);
+    if (redisUrl) await deleteRedisKeys(`${prefix}:*`);
   });
 
   describe('jobs', () => {
@@ -263,7 +249,7 @@ describe('pub/sub on Redis across processes', () => {
       expect(received).toEqual(['hello']);
     } finally {
       await Promise.all([publisher!.close(), subscriber!.close()]);
-      await deleteKeys(prefix);
+      await deleteRedisKeys(`${prefix}:*`);
     }
   });
 });

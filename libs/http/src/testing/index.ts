@@ -1,1 +1,3 @@
+export { TEST_REDIS_URL } from '@threatline/messaging/testing';
 export * from './test-api';
+export * from './test-environment';

@@ -3,18 +3,16 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, loadConfig } from '@threatline/config';
 import { PrismaClient } from '@threatline/db';
 import { createTestDatabase } from '@threatline/db/testing';
-import { Redis } from 'ioredis';
+import { deleteRedisKeys } from '@threatline/messaging/testing';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
 import { ApiModule } from '../api.module';
 import { createApp } from '../create-app';
 import { RootModule } from '../root-module';
-
-export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
+import { freePort, testConfigEnv } from './test-environment';
 
 export interface TestApiOptions {
   /** The root module to boot; ApiModule when not given. */
@@ -61,16 +59,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   try {
     const port = await freePort();
     const config = loadConfig({
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: queuePrefix,
-      MIGRATE_ON_START: 'false',
-      SEED_DEMO: '0',
-      LOG_LEVEL: 'silent',
+      ...testConfigEnv({ port, dataDir, databaseUrl: database.url, queuePrefix }),
       ...options.env,
     });
     app = await createApp(testRoot(options.root ?? ApiModule, options.imports ?? []), config);
@@ -117,34 +106,4 @@ async function cleanUp(
   await deleteRedisKeys(`${queuePrefix}:*`);
   await rm(dataDir, { recursive: true, force: true });
   await dropDatabase();
-}
-
-async function deleteRedisKeys(pattern: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** A port the OS just reported free; the test server binds it right after. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === 'object' && address !== null) resolve(address.port);
-        else reject(new Error('the OS gave no port'));
-      });
-    });
-  });
 }

@@ -4,15 +4,13 @@ import { ConfigModule, loadConfig } from '@threatline/config';
 import { DbModule, PrismaService, type PrismaClient } from '@threatline/db';
 import { createTestDatabase, type TestDatabase } from '@threatline/db/testing';
 import { MessagingModule } from '@threatline/messaging';
+import { deleteRedisKeys, TEST_REDIS_URL } from '@threatline/messaging/testing';
 import { ObservabilityModule } from '@threatline/observability';
-import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clock, CLOCK_OVERRIDE } from '../clock';
-
-export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** A clock a test moves by hand. */
 export class ManualClock extends Clock {
@@ -105,19 +103,4 @@ export async function createReportingContext(options: ReportingContextOptions): 
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-export async function deleteRedisKeys(pattern: string, url = TEST_REDIS_URL): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
