@@ -1,61 +1,46 @@
 // reporting.ingest: threat events per second end to end, sustained for 60 s with nothing lost: simulated agents
-// hand batches of 1000 events to the ingest entry point the gateway calls (EventIngestor.accept: a BullMQ job in
-// Redis), worker processes (services/worker, as deployed) store them in PostgreSQL. The rate counts only events
-// that went all the way: accepted during the run and stored by the end of the drain that follows it. The
-// baseline is a raw COPY into the same table (same partitions and indexes) measured in the same run.
-import { createTestDatabase } from '@threatline/db/testing';
-import { EventIngestor, PartitionMaintenance, ReportingIngestModule } from '@threatline/reporting';
+// (raw WebSockets speaking the agent protocol, one per firewall, each with a few batches in flight) upload batches
+// of 1000 events to the gateway (services/stream, built, as deployed), which validates them and acknowledges each
+// once it is a BullMQ job in Redis; worker processes (services/worker) store them in PostgreSQL. The rate counts
+// only events that went all the way: acknowledged during the run and stored by the end of the drain that follows.
+// The baseline is a raw COPY into the same table (same partitions and indexes) measured in the same run.
 import type { ThreatEvent } from '@threatline/protocol';
-import { createReportingContext, deleteRedisKeys, TEST_REDIS_URL } from '@threatline/reporting/testing';
+import { PartitionMaintenance, ReportingIngestModule } from '@threatline/reporting';
+import { createReportingContext } from '@threatline/reporting/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import WebSocket from 'ws';
 import { recordResults } from './results';
+import {
+  benchEnvironment,
+  makeFleet,
+  REDIS_URL,
+  sleep,
+  startService,
+  type BenchFirewall,
+  type BenchFleet,
+} from './stream-setup';
 
 const DURATION_MS = Number(process.env.BENCH_INGEST_SECONDS ?? 60) * 1000;
 const WORKERS = Number(process.env.BENCH_INGEST_WORKERS ?? 1);
 const BATCH = 1000;
-const TENANTS = 20;
-const FIREWALLS_PER_TENANT = 10;
-/** Batches being handed over at once (the gateway's concurrent `accept` calls). */
-const IN_FLIGHT = 8;
-/** Producers pause while this many batches wait in Redis (a bound on the bench's memory, not on the rate). */
+/** Simulated agents, one per firewall, spread over a few tenants. */
+const TENANTS = 5;
+const AGENTS_PER_TENANT = 10;
+/** Batches each agent has sent and not yet had acknowledged (the real agent keeps 4). */
+const WINDOW = 4;
+/** Agents pause while this many batches wait in Redis (a bound on the bench's memory, not on the rate). */
 const MAX_BACKLOG = 300;
 const COPY_ROWS = 300_000;
 const TARGET = 50_000;
 const WORKER_ENTRY = resolve(__dirname, '../../services/worker/dist/main.js');
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-interface Fleet {
-  firewalls: { id: string; tenantId: string; groupId: string }[];
-}
-
-async function makeFleet(pool: pg.Pool): Promise<Fleet> {
-  await pool.query(
-    `INSERT INTO tenant (id, name) SELECT gen_random_uuid(), 'bench-' || t FROM generate_series(1, ${TENANTS}) t`,
-  );
-  await pool.query(
-    `INSERT INTO firewall_group (id, tenant_id, name) SELECT gen_random_uuid(), id, 'bench' FROM tenant`,
-  );
-  await pool.query(
-    `INSERT INTO firewall (id, tenant_id, group_id, serial, status)
-     SELECT gen_random_uuid(), g.tenant_id, g.id, 'BENCH-' || g.id || '-' || f, 'MANAGED'
-     FROM firewall_group g, generate_series(1, ${FIREWALLS_PER_TENANT}) f`,
-  );
-  await pool.query(`INSERT INTO firewall_settings (firewall_id) SELECT id FROM firewall`);
-  const rows = await pool.query<{ id: string; tenant_id: string; group_id: string }>(
-    'SELECT id, tenant_id, group_id FROM firewall',
-  );
-  return {
-    firewalls: rows.rows.map((row) => ({ id: row.id, tenantId: row.tenant_id, groupId: row.group_id })),
-  };
-}
 
 /** A batch as an agent sends it: mixed drops and logs over a few hundred indicators. */
 function batchOf(size: number, seed: number): ThreatEvent[] {
@@ -84,7 +69,7 @@ function batchOf(size: number, seed: number): ThreatEvent[] {
 }
 
 /** Rows per second of a raw COPY of `rows` events into threat_event. */
-async function copyRate(pool: pg.Pool, fleet: Fleet, rows: number): Promise<number> {
+async function copyRate(pool: pg.Pool, fleet: BenchFleet, rows: number): Promise<number> {
   const client = await pool.connect();
   try {
     const columns =
@@ -102,7 +87,7 @@ async function copyRate(pool: pg.Pool, fleet: Fleet, rows: number): Promise<numb
               e.occurredAt,
               e.id,
               firewall.tenantId,
-              firewall.id,
+              firewall.firewallId,
               firewall.groupId,
               now,
               e.auditId,
@@ -140,7 +125,7 @@ function startWorker(url: string, prefix: string): ChildProcess {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
       DATABASE_URL: url,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL,
       QUEUE_PREFIX: prefix,
       MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'warn',
@@ -149,75 +134,215 @@ function startWorker(url: string, prefix: string): ChildProcess {
   });
 }
 
+/** What the simulated agents did, in events (batches times their size). */
+interface Tally {
+  sent: number;
+  acked: number;
+  retries: number;
+  paused: number;
+}
+
+/**
+ * One simulated agent: a raw WebSocket speaking the agent protocol (hello, then events batches), with up to
+ * WINDOW batches awaiting their answer. It ignores the stream frames it is sent (no state to keep here) and sends
+ * a batch refused with `events_retry_later` again after a pause, as the real agent does.
+ */
+class SimulatedAgent {
+  private socket!: WebSocket;
+  private readonly inFlight = new Map<string, string>();
+  private next = 0;
+  private drained: (() => void) | undefined;
+
+  constructor(
+    private readonly firewall: BenchFirewall,
+    private readonly lane: number,
+    private readonly tally: Tally,
+    private readonly mayAdd: () => boolean,
+  ) {}
+
+  async connect(url: string): Promise<void> {
+    this.socket = new WebSocket(url, {
+      perMessageDeflate: false,
+      headers: { Authorization: `Bearer ${this.firewall.credential}` },
+    });
+    const socket = this.socket;
+    await new Promise<void>((done, fail) => {
+      socket.once('open', () => {
+        socket.send(JSON.stringify({ type: 'hello', v: 1, agent: { version: 'bench' }, streams: [] }));
+      });
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        const text = (data as Buffer).toString();
+        if (text.startsWith('{"type":"welcome"')) done();
+        else if (text.startsWith('{"type":"eventsAck"') || text.startsWith('{"type":"error"'))
+          this.answer(text);
+      });
+      socket.once('error', fail);
+      socket.once('close', (code, reason) =>
+        fail(new Error(`agent socket closed: ${code} ${reason.toString()}`)),
+      );
+    });
+  }
+
+  /** Keeps WINDOW batches in flight (while mayAdd says so). */
+  fill(): void {
+    while (this.inFlight.size < WINDOW && this.mayAdd()) {
+      const batchId = `b-${this.lane}-${this.next}`;
+      const text = JSON.stringify({
+        type: 'events',
+        v: 1,
+        batchId,
+        events: batchOf(BATCH, this.lane * 1_000_000 + this.next * BATCH),
+      });
+      this.next++;
+      this.inFlight.set(batchId, text);
+      this.tally.sent += BATCH;
+      this.socket.send(text);
+    }
+  }
+
+  /** Resolves once every batch sent was acknowledged. */
+  settled(): Promise<void> {
+    if (this.inFlight.size === 0) return Promise.resolve();
+    return new Promise((done) => (this.drained = done));
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private answer(text: string): void {
+    const message = JSON.parse(text) as { type: string; batchId?: string; code?: string; message?: string };
+    const batchId = message.batchId;
+    if (batchId === undefined || !this.inFlight.has(batchId))
+      throw new Error(`unexpected answer: ${text.slice(0, 300)}`);
+    if (message.type === 'eventsAck') {
+      this.inFlight.delete(batchId);
+      this.tally.acked += BATCH;
+      if (this.inFlight.size === 0) this.drained?.();
+      this.fill();
+      return;
+    }
+    if (message.code !== 'events_retry_later') throw new Error(`batch refused: ${text.slice(0, 300)}`);
+    this.tally.retries++;
+    const frame = this.inFlight.get(batchId)!;
+    setTimeout(() => this.socket.send(frame), 200);
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+async function storedCount(pool: pg.Pool): Promise<number> {
+  return Number((await pool.query('SELECT count(*) AS n FROM threat_event')).rows[0].n);
+}
+
 async function main(): Promise<void> {
-  const database = await createTestDatabase();
+  const environment = await benchEnvironment();
+  const { database, queuePrefix: prefix } = environment;
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
-  const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  const redis = new Redis(TEST_REDIS_URL);
+  const redis = new Redis(REDIS_URL);
   const workers: ChildProcess[] = [];
-  const gateway = await createReportingContext({
-    imports: [ReportingIngestModule],
-    database,
-    queuePrefix: prefix,
-  });
+  const agents: SimulatedAgent[] = [];
+  let gateway: Awaited<ReturnType<typeof startService>> | undefined;
   try {
-    const fleet = await makeFleet(pool);
-    await gateway.app.get(PartitionMaintenance).ensureToday();
+    const fleet = await makeFleet(database.prisma, TENANTS, AGENTS_PER_TENANT);
+    const partitions = await createReportingContext({
+      imports: [ReportingIngestModule],
+      database,
+      queuePrefix: prefix,
+    });
+    await partitions.app.get(PartitionMaintenance).ensureToday();
+    await partitions.close();
 
     const copied = await copyRate(pool, fleet, COPY_ROWS);
     console.log(`COPY baseline: ${Math.round(copied)} rows/s`);
     await pool.query('TRUNCATE threat_event');
     await pool.query('VACUUM ANALYZE threat_event');
 
+    gateway = await startService('stream', database.url, prefix);
     for (let i = 0; i < WORKERS; i++) workers.push(startWorker(database.url, prefix));
-    const ingestor = gateway.app.get(EventIngestor);
-    const stored = async () => Number((await pool.query('SELECT count(*) AS n FROM threat_event')).rows[0].n);
-    // Warm-up: one batch through the whole path, so the workers are up before the clock starts.
-    await ingestor.accept(fleet.firewalls[0]!.id, randomUUID(), batchOf(10, 0));
-    while ((await stored()) < 10) await sleep(200);
-    await pool.query('TRUNCATE threat_event');
 
-    let accepted = 0;
-    let paused = 0;
+    const tally: Tally = { sent: 0, acked: 0, retries: 0, paused: 0 };
+    let running = false;
+    let backlog = 0;
+    const mayAdd = () => running && backlog <= MAX_BACKLOG;
+    for (const [lane, firewall] of fleet.firewalls.entries()) {
+      const agent = new SimulatedAgent(firewall, lane, tally, mayAdd);
+      await agent.connect(gateway.streamUrl);
+      agents.push(agent);
+    }
+    // Warm-up: a few batches through the whole path, so the workers are up before the clock starts.
+    running = true;
+    agents[0]!.fill();
+    running = false;
+    await agents[0]!.settled();
+    while ((await storedCount(pool)) < tally.acked) await sleep(200);
+    await pool.query('TRUNCATE threat_event');
+    tally.sent = tally.acked = tally.retries = 0;
+
+    const waitKey = `${prefix}:threat-event-ingest:wait`;
+    const cpuBefore = {
+      gateway: cpuSecondsOf(gateway.child.pid!),
+      workers: workers.reduce((sum, worker) => sum + cpuSecondsOf(worker.pid!), 0),
+      agents: ownCpuSeconds(),
+    };
     const started = Date.now();
     const deadline = started + DURATION_MS;
-    const waitKey = `${prefix}:threat-event-ingest:wait`;
-    const producers = Array.from({ length: IN_FLIGHT }, async (_, lane) => {
-      let n = lane;
-      while (Date.now() < deadline) {
-        if ((await redis.llen(waitKey)) > MAX_BACKLOG) {
-          paused++;
-          await sleep(50);
-          continue;
-        }
-        const firewall = fleet.firewalls[n % fleet.firewalls.length]!;
-        await ingestor.accept(firewall.id, randomUUID(), batchOf(BATCH, n * BATCH));
-        accepted += BATCH;
-        n += IN_FLIGHT;
-      }
-    });
-    const progress = setInterval(() => {
-      void stored().then((count) =>
+    running = true;
+    for (const agent of agents) agent.fill();
+    // The queue's backlog, read every 100 ms: agents hold back new batches while it is over the bound.
+    while (Date.now() < deadline) {
+      await sleep(100);
+      backlog = await redis.llen(waitKey);
+      if (backlog > MAX_BACKLOG) tally.paused++;
+      else for (const agent of agents) agent.fill();
+      if ((Date.now() - started) % 10_000 < 100)
         console.log(
-          `  ${((Date.now() - started) / 1000).toFixed(0)} s: ${accepted} accepted, ${count} stored`,
-        ),
-      );
-    }, 10_000);
-    await Promise.all(producers);
-    const acceptedAt = Date.now();
-    let count = await stored();
-    while (count < accepted && Date.now() - acceptedAt < 300_000) {
+          `  ${Math.round((Date.now() - started) / 1000)} s: ${tally.acked} acked, backlog ${backlog}`,
+        );
+    }
+    running = false;
+    await Promise.all(agents.map((agent) => agent.settled()));
+    const ackedAt = Date.now();
+    let count = await storedCount(pool);
+    while (count < tally.acked && Date.now() - ackedAt < 300_000) {
       await sleep(250);
-      count = await stored();
+      count = await storedCount(pool);
     }
-    clearInterval(progress);
     const drainedAt = Date.now();
+    // CPU per event of each stage: a figure that holds on a shared machine, where wall-clock rates do not.
+    const perEvent = (seconds: number) =>
+      Math.round(((seconds * 1e6) / Math.max(1, tally.acked)) * 100) / 100;
+    const cpu = {
+      gateway: perEvent(cpuSecondsOf(gateway.child.pid!) - cpuBefore.gateway),
+      workers: perEvent(
+        workers.reduce((sum, worker) => sum + cpuSecondsOf(worker.pid!), 0) - cpuBefore.workers,
+      ),
+      agents: perEvent(ownCpuSeconds() - cpuBefore.agents),
+    };
+    console.log(
+      `  CPU µs per event: gateway ${cpu.gateway}, worker(s) ${cpu.workers}, simulated agents ${cpu.agents}`,
+    );
     const distinct = Number((await pool.query('SELECT count(DISTINCT id) AS n FROM threat_event')).rows[0].n);
-    if (count !== accepted || distinct !== accepted) {
-      throw new Error(`lost or doubled events: ${accepted} accepted, ${count} stored, ${distinct} distinct`);
+    if (count !== tally.acked || distinct !== tally.acked || tally.sent !== tally.acked) {
+      throw new Error(
+        `lost or doubled events: ${tally.sent} sent, ${tally.acked} acked, ${count} stored, ${distinct} distinct`,
+      );
     }
-    const rate = accepted / ((drainedAt - started) / 1000);
-    const acceptRate = accepted / ((acceptedAt - started) / 1000);
+    const rate = tally.acked / ((drainedAt - started) / 1000);
+    const ackRate = tally.acked / ((ackedAt - started) / 1000);
+    console.log(
+      `reporting.ingest: ${Math.round(rate)} events/s end to end (${(rate / copied).toFixed(3)} of COPY)`,
+    );
     recordResults([
       {
         name: 'reporting.ingest',
@@ -227,20 +352,22 @@ async function main(): Promise<void> {
         ratio: rate / copied,
         target: `>= ${TARGET.toLocaleString('en-US')} events/s`,
         note:
-          `${accepted} events accepted in ${DURATION_MS / 1000} s (${Math.round(acceptRate)}/s offered, ` +
-          `producers paused ${paused}x on a ${MAX_BACKLOG}-batch backlog), all stored once after a ` +
-          `${((drainedAt - acceptedAt) / 1000).toFixed(1)} s drain; ${WORKERS} worker process(es), batches of ${BATCH}, ` +
-          `${fleet.firewalls.length} firewalls; EventIngestor.accept (the gateway's call) -> BullMQ -> ` +
-          `services/worker -> PostgreSQL`,
+          `${tally.acked} events sent, acknowledged and stored once (rows = distinct ids = sent) in ` +
+          `${DURATION_MS / 1000} s of load plus a ${((drainedAt - ackedAt) / 1000).toFixed(1)} s drain ` +
+          `(${Math.round(ackRate)}/s acknowledged; agents held back ${tally.paused}x on a ${MAX_BACKLOG}-batch ` +
+          `backlog, ${tally.retries} retry-later answers); ${agents.length} simulated agents (raw ws, ${WINDOW} ` +
+          `batches of ${BATCH} in flight each) -> services/stream (validation, BullMQ enqueue, eventsAck) -> ` +
+          `${WORKERS} services/worker -> PostgreSQL; CPU µs per event: gateway ${cpu.gateway}, worker(s) ` +
+          `${cpu.workers}, simulated agents ${cpu.agents} (PostgreSQL and Redis not counted)`,
       },
     ]);
   } finally {
+    for (const agent of agents) agent.close();
     for (const worker of workers) worker.kill('SIGKILL');
-    await gateway.close();
-    await deleteRedisKeys(`${prefix}:*`);
+    await gateway?.stop();
     redis.disconnect();
     await pool.end();
-    await database.dispose();
+    await environment.dispose();
   }
 }
 
