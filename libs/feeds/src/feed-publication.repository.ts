@@ -29,11 +29,14 @@ export interface EffectiveEntry extends IndicatorKey {
 export class FeedPublicationRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Locks the feed's row for the transaction; null when it does not exist. */
+  /**
+   * Locks the feed's row for the transaction; null when it does not exist. NO KEY UPDATE: only its status and
+   * publication time change, and rows that reference the feed (its lease, its streams) can still be inserted.
+   */
   async lockFeed(tx: Prisma.TransactionClient, feedId: string): Promise<LockedFeed | null> {
     const [feed] = await tx.$queryRaw<
       { id: string; audit_id: string; source: FeedSource; status: FeedStatus; dry_run: boolean }[]
-    >`SELECT id, audit_id, source, status, dry_run FROM feed WHERE id = ${feedId}::uuid FOR UPDATE`;
+    >`SELECT id, audit_id, source, status, dry_run FROM feed WHERE id = ${feedId}::uuid FOR NO KEY UPDATE`;
     return feed
       ? {
           id: feed.id,
@@ -43,6 +46,11 @@ export class FeedPublicationRepository {
           dryRun: feed.dry_run,
         }
       : null;
+  }
+
+  async statusOf(feedId: string): Promise<FeedStatus | null> {
+    const feed = await this.prisma.feed.findUnique({ where: { id: feedId }, select: { status: true } });
+    return feed?.status ?? null;
   }
 
   targetsOf(
@@ -103,25 +111,28 @@ export class FeedPublicationRepository {
     const keySource = keys
       ? Prisma.sql`SELECT * FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS u(type "IndicatorType", value text)`
       : Prisma.sql`SELECT type, value FROM feed_indicator WHERE feed_id = ${feedId}::uuid`;
-    // One index lookup per key for its best contribution and one for its current entry (each LATERAL with a
-    // LIMIT, which the planner cannot flatten): linear in the keys whatever the table statistics say. Freshly
-    // inserted feeds have none, and a plain join then degenerates into a quadratic nested loop.
-    // The entry key is @threatline/protocol's entryKey: "<type>:<value>".
+    // The stream's active feeds first, once (few rows: the feeds that joined the stream and still count), then
+    // per key one primary-key probe of feed_indicator per active feed for its best contribution, and one probe of
+    // stream_entry for its current entry (each LATERAL with a LIMIT, which the planner cannot flatten into a
+    // join): linear in the keys whatever the table statistics say. Freshly inserted feeds have none, and a plain
+    // join then degenerates into a quadratic nested loop; probing (type, value) instead of (feed_id, type, value)
+    // also visits every other tenant's contributions. The entry key is @threatline/protocol's entryKey.
     const rows = await tx.$queryRaw<
       { type: IocType; value: string; audit_id: string | null; dry_run: boolean | null }[]
     >`
+      WITH active AS MATERIALIZED (
+        SELECT f.id, f.audit_id, f.dry_run, f.published_at
+        FROM feed_stream fs JOIN feed f ON f.id = fs.feed_id
+        WHERE fs.stream_id = ${streamId} AND f.status IN ('PENDING', 'PUBLISHED')
+      )
       SELECT k.type::text AS type, k.value, best.audit_id, best.dry_run
       FROM (${keySource}) AS k
       LEFT JOIN LATERAL (
-        SELECT f.audit_id, f.dry_run
-        FROM feed_indicator fi
-        JOIN feed f ON f.id = fi.feed_id
-        JOIN feed_stream fs ON fs.feed_id = fi.feed_id AND fs.stream_id = ${streamId}
-        WHERE fi.type = k.type AND fi.value = k.value
-          AND f.status IN ('PENDING', 'PUBLISHED')
-          AND fi.removed_at IS NULL
-          AND (fi.expires_at IS NULL OR fi.expires_at > now())
-        ORDER BY f.dry_run ASC, f.published_at DESC, f.id DESC
+        SELECT a.audit_id, a.dry_run
+        FROM active a
+        JOIN feed_indicator fi ON fi.feed_id = a.id AND fi.type = k.type AND fi.value = k.value
+        WHERE fi.removed_at IS NULL AND (fi.expires_at IS NULL OR fi.expires_at > now())
+        ORDER BY a.dry_run ASC, a.published_at DESC, a.id DESC
         LIMIT 1
       ) AS best ON true
       LEFT JOIN LATERAL (

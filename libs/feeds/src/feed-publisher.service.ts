@@ -3,6 +3,7 @@ import { FeedStatus, Prisma } from '@threatline/db';
 import { entryKey, indicatorEntry, type StreamId } from '@threatline/protocol';
 import { StreamWriter, type StreamChange, type StreamHead } from '@threatline/streams';
 import { EffectiveEntry, FeedPublicationRepository, IndicatorKey } from './feed-publication.repository';
+import { FeedLeases, type HeldLease } from './feed-leases';
 import { feedStreamIds } from './feed-streams';
 
 /**
@@ -17,7 +18,8 @@ const EXPIRY_BATCH = 100;
 /**
  * The write path of feeds onto their streams (the worker's jobs). Every method is idempotent: it recomputes
  * what each touched key should be from the active contributions and lets the stream writer append only what
- * differs, so a job that runs twice, or after a crash halfway, changes nothing more.
+ * differs, so a job that runs twice, or after a crash halfway, changes nothing more. Publication and revocation
+ * run under the feed's lease (FeedLeases), so concurrent jobs of one feed do not queue up on its locks.
  */
 @Injectable()
 export class FeedPublisherService {
@@ -26,17 +28,50 @@ export class FeedPublisherService {
   constructor(
     private readonly repository: FeedPublicationRepository,
     private readonly writer: StreamWriter,
+    private readonly leases: FeedLeases,
   ) {}
 
+  /** The publish job: publishes a PENDING feed (see `settle`). */
+  publish(feedId: string): Promise<void> {
+    return this.settle(feedId);
+  }
+
+  /** The revoke job: finishes a REVOKING feed (see `settle`). */
+  revoke(feedId: string): Promise<void> {
+    return this.settle(feedId);
+  }
+
   /**
-   * Publishes a PENDING feed: joins it to its streams batch by batch (one transaction each, the feed row and the
-   * streams locked), appends the deltas, and marks it PUBLISHED with the last batch. Anything but PENDING is left
-   * alone (already published, or revoked meanwhile: the revocation then covers the streams joined so far).
+   * Brings a feed to where its status points, under the feed's lease: PENDING is published, REVOKING revoked,
+   * anything else left alone. A job that finds the lease held stops at once (the holder does the work); the
+   * holder checks the status again after releasing it, so a revocation whose job arrived meanwhile is not left
+   * to the sweeper.
    */
-  async publish(feedId: string): Promise<void> {
+  private async settle(feedId: string): Promise<void> {
+    for (;;) {
+      const held = await this.leases.run(feedId, async (lease) => {
+        while (!lease.lost) {
+          const status = await this.repository.statusOf(feedId);
+          if (status === FeedStatus.PENDING) await this.publishBatches(feedId, lease);
+          else if (status === FeedStatus.REVOKING) await this.revokeLocked(feedId);
+          else return;
+        }
+      });
+      if (!held) return;
+      const status = await this.repository.statusOf(feedId);
+      if (status !== FeedStatus.PENDING && status !== FeedStatus.REVOKING) return;
+    }
+  }
+
+  /**
+   * Joins a PENDING feed to its streams batch by batch (one transaction each, the feed row and the streams
+   * locked), appends the deltas, and marks it PUBLISHED with the last batch. Stops when the feed is no longer
+   * PENDING (revoked meanwhile: the revocation then covers the streams joined so far) or the lease was lost.
+   */
+  private async publishBatches(feedId: string, lease: HeldLease): Promise<void> {
     const indicators = await this.repository.countIndicators(feedId);
     const streamsPerBatch = Math.max(1, Math.floor(CHANGES_PER_TRANSACTION / Math.max(1, indicators)));
-    for (;;) {
+    while (!lease.lost) {
       const step = await this.repository.transaction(async (tx) => {
         const feed = await this.repository.lockFeed(tx, feedId);
         if (feed?.status !== FeedStatus.PENDING) return { finished: true, heads: [] };
@@ -57,7 +92,7 @@ export class FeedPublisherService {
   }
 
   /** Finishes a REVOKING feed: every stream it joined gets its keys recomputed without it; then REVOKED. */
-  async revoke(feedId: string): Promise<void> {
+  private async revokeLocked(feedId: string): Promise<void> {
     const heads = await this.repository.transaction(async (tx) => {
       const feed = await this.repository.lockFeed(tx, feedId);
       if (feed?.status !== FeedStatus.REVOKING) return [];

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { StreamsModule } from '@threatline/streams';
 import { FeedJobs } from './feed-jobs';
+import { FeedLeases } from './feed-leases';
 import { FeedPublicationRepository } from './feed-publication.repository';
 import { FeedPublisherService } from './feed-publisher.service';
 import { FeedSweepService } from './feed-sweep.service';
@@ -26,6 +27,7 @@ export class FeedsWorkerModule {
         { provide: FEEDS_WORKER_OPTIONS, useValue: { ...DEFAULT_FEEDS_WORKER_OPTIONS, ...options } },
         FeedsRepository,
         FeedPublicationRepository,
+        FeedLeases,
         FeedPublisherService,
         FeedJobs,
         FeedSweepService,

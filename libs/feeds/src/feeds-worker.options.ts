@@ -8,6 +8,11 @@ export interface FeedsWorkerOptions {
   sweepAfterMs: number;
   /** Feed jobs (publish and revoke each) one process runs at once (default 2). */
   concurrency: number;
+  /**
+   * How long a job's lease on its feed lasts without a heartbeat (default 30 s; renewed every third of it): a
+   * worker that died is taken over after at most this much, plus the sweep.
+   */
+  leaseMs: number;
 }
 
 export const DEFAULT_FEEDS_WORKER_OPTIONS: FeedsWorkerOptions = {
@@ -15,6 +20,7 @@ export const DEFAULT_FEEDS_WORKER_OPTIONS: FeedsWorkerOptions = {
   sweepIntervalMs: 10_000,
   sweepAfterMs: 5_000,
   concurrency: 2,
+  leaseMs: 30_000,
 };
 
 export const FEEDS_WORKER_OPTIONS = Symbol('FEEDS_WORKER_OPTIONS');

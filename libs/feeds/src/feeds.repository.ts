@@ -206,19 +206,18 @@ export class FeedsRepository {
     return { targeted: Number(row?.targeted ?? 0), applied: Number(row?.applied ?? 0) };
   }
 
-  /** Feeds left PENDING or REVOKING longer than `olderThan` (their job was lost or is late). */
+  /**
+   * Feeds left PENDING or REVOKING longer than `olderThan` (their job was lost or is late) that no job holds a
+   * live lease on (feed_lease: a job working on them, or one that died less than a lease ago).
+   */
   async unfinishedFeeds(olderThan: Date, take: number): Promise<{ id: string; status: FeedStatus }[]> {
-    return this.prisma.feed.findMany({
-      where: {
-        OR: [
-          { status: FeedStatus.PENDING, createdAt: { lt: olderThan } },
-          { status: FeedStatus.REVOKING, revokedAt: { lt: olderThan } },
-        ],
-      },
-      orderBy: { createdAt: 'asc' },
-      take,
-      select: { id: true, status: true },
-    });
+    return this.prisma.$queryRaw<{ id: string; status: FeedStatus }[]>`
+      SELECT f.id, f.status FROM feed f
+      WHERE ((f.status = 'PENDING' AND f.created_at < ${olderThan})
+          OR (f.status = 'REVOKING' AND f.revoked_at < ${olderThan}))
+        AND NOT EXISTS (SELECT 1 FROM feed_lease l WHERE l.feed_id = f.id AND l.expires_at > now())
+      ORDER BY f.created_at
+      LIMIT ${take}`;
   }
 
   transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
