@@ -163,6 +163,13 @@ describe('fleet GraphQL', () => {
       admin,
     );
     expect(moved.data!.moveFirewall.groupId).toBe(target.id);
+    // Audited as the admin's change: the group before and after, not the presence the gateways keep.
+    const audit = await api.prisma.auditLog.findFirst({
+      where: { tenantId, action: 'firewall.move', entityId: firewall.id },
+    });
+    expect(audit).toMatchObject({ before: { groupId }, after: { groupId: target.id } });
+    expect(Object.keys(audit!.after as object)).not.toContain('connected');
+    expect(Object.keys(audit!.after as object)).not.toContain('lastSeenAt');
 
     const approved = await api.graphql<{ approveFirewall: { status: string } }>(
       'mutation($f: ID!) { approveFirewall(firewallId: $f) { status } }',

@@ -238,8 +238,8 @@ export class FleetService {
         action,
         entityType: 'Firewall',
         entityId: firewallId,
-        before,
-        after,
+        before: auditedFirewall(before),
+        after: auditedFirewall(after),
       });
       return toFirewallModel(after);
     });
@@ -260,4 +260,13 @@ export class FleetService {
       throw new FleetException(FleetExceptionCode.FIREWALL_DEREGISTERED, 'The firewall is deregistered.');
     }
   }
+}
+
+/** What an admin's change of a firewall is audited with: its own fields, without the presence the gateways keep
+ *  (connected, its lease, last seen), which changes on its own and is not part of the change. */
+function auditedFirewall(
+  row: FirewallRow,
+): Omit<FirewallRow, 'connected' | 'gatewayInstance' | 'lastSeenAt'> {
+  const { connected: _connected, gatewayInstance: _lease, lastSeenAt: _lastSeen, ...audited } = row;
+  return audited;
 }
