@@ -3,14 +3,14 @@
 import { issueSecret, SecretKind } from '@threatline/auth';
 import { ApiKeyRole, type PrismaClient } from '@threatline/db';
 import { createTestDatabase, type TestDatabase } from '@threatline/db/testing';
+import { freePort } from '@threatline/http/testing';
+import { deleteRedisKeys } from '@threatline/messaging/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
 
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -198,7 +198,7 @@ export async function benchEnvironment(): Promise<BenchEnvironment> {
     database,
     queuePrefix,
     dispose: owe(async () => {
-      await deleteRedisKeys(`${queuePrefix}:*`);
+      await deleteRedisKeys(`${queuePrefix}:*`, REDIS_URL);
       await rm(dataDir, { recursive: true, force: true });
       await database.dispose();
     }),
@@ -251,31 +251,4 @@ export function rssOf(pid: number): number {
 export function openFileLimit(): number {
   const limits = readFileSync('/proc/self/limits', 'utf8');
   return Number(/Max open files\s+(\d+)/.exec(limits)?.[1] ?? 1024);
-}
-
-async function deleteRedisKeys(pattern: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? done(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
