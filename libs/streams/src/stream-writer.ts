@@ -71,7 +71,7 @@ export class StreamWriter {
         SELECT ${streamId}, d.seq, d.op, d.key, d.entry
         FROM jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) AS d(seq bigint, op text, key text, entry jsonb)`;
     }
-    await writeEntries(tx, streamId, deltas, current);
+    await writeEntries(tx, streamId, deltas, current, unchanged.head);
     const checksumHex = checksum.toHex();
     await tx.$executeRaw`
       UPDATE stream SET head_seq = ${head}, checksum = ${checksumHex}, entry_count = ${entryCount}, updated_at = now()
@@ -148,14 +148,37 @@ async function currentEntries(
   return current;
 }
 
-/** Brings stream_entry to the final state of every key the deltas touched. */
+/**
+ * Brings stream_entry to the final state of every key the deltas touched. When each key has one delta (a feed's
+ * publication or revocation), the entries are copied from the deltas just written, in the database, instead of
+ * sending every entry a second time; otherwise each key's final entry is sent.
+ */
 async function writeEntries(
   tx: Prisma.TransactionClient,
   streamId: StreamId,
-  deltas: readonly { key: string }[],
+  deltas: readonly { op: 'upsert' | 'remove'; key: string }[],
   final: ReadonlyMap<string, StreamEntry>,
+  headBefore: number,
 ): Promise<void> {
   const touched = [...new Set(deltas.map((delta) => delta.key))];
+  if (touched.length === deltas.length) {
+    const upserts = deltas.some((delta) => delta.op === 'upsert');
+    const removes = deltas.some((delta) => delta.op === 'remove');
+    if (upserts) {
+      await tx.$executeRaw`
+      INSERT INTO stream_entry (stream_id, key, entry)
+      SELECT stream_id, key, entry FROM stream_delta
+      WHERE stream_id = ${streamId} AND seq > ${headBefore} AND op = 'upsert'
+      ON CONFLICT (stream_id, key) DO UPDATE SET entry = EXCLUDED.entry`;
+    }
+    if (removes) {
+      await tx.$executeRaw`
+      DELETE FROM stream_entry e USING stream_delta d
+      WHERE d.stream_id = ${streamId} AND d.seq > ${headBefore} AND d.op = 'remove'
+        AND e.stream_id = ${streamId} AND e.key = d.key`;
+    }
+    return;
+  }
   const kept = touched.filter((key) => final.has(key));
   const dropped = touched.filter((key) => !final.has(key));
   for (const keys of chunks(kept)) {
