@@ -33,7 +33,7 @@ export class FeedsWorkerModule {
         FeedSweepService,
         FeedsProcessor,
       ],
-      exports: [FeedPublisherService, FeedSweepService],
+      exports: [FeedPublisherService, FeedSweepService, FeedLeases],
     };
   }
 }
