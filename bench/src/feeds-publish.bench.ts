@@ -7,6 +7,7 @@ import { parseIndicator } from '@threatline/ioc';
 import { mdrTenantStreamId } from '@threatline/protocol';
 import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { recordResults, type BenchEntry } from './results';
 import {
   benchEnvironment,
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
       note:
         `${what}; 202 after ${round1(step.acceptedMs)} ms, then ${round1(step.settledMs)} ms until the stream ` +
         `notice of the committed deltas${step.finished ? '' : ` (NOT FINISHED within ${STEP_DEADLINE_MS / 1000} s; head ${step.head})`}. ` +
-        `Standalone process on PostgreSQL and Redis. ${check}.`,
+        `Standalone process on PostgreSQL and Redis; load average ${loadavg()[0]!.toFixed(1)} at the end (2 shared cores). ${check}.`,
     });
     recordResults([
       {
