@@ -232,24 +232,37 @@ function agentSuite(mode: 'embedded' | 'distributed'): void {
     return (data.threatEvents as { edges: { node: CentralEvent }[] }).edges.map((edge) => edge.node);
   }
 
-  /** Waits until exactly the events of `auditId` in the agent's local log are stored centrally, each once. */
+  /**
+   * Waits until exactly the events of `auditId` in the agent's local log are stored centrally, each once. Both sides
+   * are read again on every try: the local log and the upload are each flushed every 200 ms, so right after the
+   * last decisions either may be a flush behind the other.
+   */
   async function expectStoredCentrally(
     agent: Agent,
     auditId: string,
     firewallId: string,
   ): Promise<CentralEvent[]> {
-    const local = localEvents(agent)
-      .filter((event) => event.auditId === auditId)
-      .map((event) => event.id as string)
-      .sort();
-    expect(local.length).toBeGreaterThan(0);
+    const localIds = () =>
+      localEvents(agent)
+        .filter((event) => event.auditId === auditId)
+        .map((event) => event.id as string)
+        .sort();
+    let central: CentralEvent[] = [];
     await waitFor(
-      async () => (await centralEvents(auditId)).length >= local.length,
+      async () => {
+        central = await centralEvents(auditId);
+        const local = localIds();
+        return (
+          local.length > 0 &&
+          central
+            .map((event) => event.id)
+            .sort()
+            .join() === local.join()
+        );
+      },
       15_000,
-      `${local.length} events of ${auditId} stored centrally:\n${agent.output().slice(-2000)}`,
+      `the events of ${auditId} in the local log, each stored centrally once:\n${agent.output().slice(-2000)}`,
     );
-    const central = await centralEvents(auditId);
-    expect(central.map((event) => event.id).sort()).toEqual(local);
     expect(central.every((event) => event.firewallId === firewallId && event.feed?.auditId === auditId)).toBe(
       true,
     );
