@@ -1,6 +1,7 @@
 import { formatIpv4, parseIpv4 } from '@threatline/ioc';
 import { AddressIndex } from './address-index';
 import { AuditTable } from './audit-table';
+import type { BucketTable } from './bucket-table';
 import { CidrTable, keyNetwork, keyPrefix } from './cidr-table';
 import { DomainIndex } from './domain-index';
 import { MatcherInputError } from './errors';
@@ -8,7 +9,6 @@ import { ABSENT, metaAuditIndex, metaDryRun, packMeta } from './meta';
 import { Fnv1a64, StateChecksum } from './state-checksum';
 import { recordWords } from './string-table';
 import type { IocEntry, IocSource, IocType } from './types';
-import { U32Table } from './u32-table';
 import { UrlIndex } from './url-index';
 import { domainValue, formatNetwork, ipv4Value, networkValue, parseNetwork, urlValue } from './values';
 
@@ -72,7 +72,7 @@ export class IocTables {
     );
   }
 
-  get addresses(): U32Table {
+  get addresses(): BucketTable {
     return this.ips.exact;
   }
 

@@ -2,6 +2,7 @@ import { AddressIndex, FILTER_WORDS } from './address-index';
 import { AuditTable } from './audit-table';
 import { BinaryReader, BinaryWriter } from './binary';
 import { Bloom } from './bloom';
+import { BucketTable } from './bucket-table';
 import { CidrTable } from './cidr-table';
 import { DomainIndex } from './domain-index';
 import { MatcherFormatError } from './errors';
@@ -14,7 +15,7 @@ import { U32Table } from './u32-table';
 import { UrlIndex } from './url-index';
 
 /** Bump on any change to what writeMatcher writes; the golden-file test holds this to the bytes. */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 
 /** The whole state in the section order of README.md, "Binary format". */
 export function writeMatcher(iocs: IocTables, exclusions: ExclusionIndex): Uint8Array {
@@ -67,19 +68,33 @@ export function readMatcher(
   return { iocs, exclusions };
 }
 
-function writeU32Table(out: BinaryWriter, table: U32Table): void {
+function writeU32Table(out: BinaryWriter, table: U32Table | BucketTable): void {
   out.int32s([table.size, table.hasEmptyKey ? 1 : 0]);
   out.int32s(table.keys);
   out.int32s(table.values);
 }
 
 function readU32Table(input: BinaryReader): U32Table {
+  const { keys, values, size, hasEmptyKey } = readKeysAndValues(input, 1);
+  return U32Table.fromParts(keys, values, size, hasEmptyKey);
+}
+
+/** The exact addresses: the same sections as a U32Table, at least four 4-slot buckets. */
+function readBucketTable(input: BinaryReader): BucketTable {
+  const { keys, values, size, hasEmptyKey } = readKeysAndValues(input, 16);
+  return BucketTable.fromParts(keys, values, size, hasEmptyKey);
+}
+
+function readKeysAndValues(
+  input: BinaryReader,
+  minCapacity: number,
+): { keys: Int32Array; values: Int32Array; size: number; hasEmptyKey: boolean } {
   const [size, hasEmptyKey] = scalars(input, 2) as [number, number];
   const keys = input.int32s();
   const values = input.int32s();
   const capacity = keys.length - 1;
   if (
-    capacity < 1 ||
+    capacity < minCapacity ||
     (capacity & (capacity - 1)) !== 0 ||
     values.length !== keys.length * 2 ||
     size > keys.length
@@ -89,7 +104,7 @@ function readU32Table(input: BinaryReader): U32Table {
       `an address table has ${keys.length} keys and ${values.length} values`,
     );
   }
-  return U32Table.fromParts(keys, values, size, hasEmptyKey === 1);
+  return { keys, values, size, hasEmptyKey: hasEmptyKey === 1 };
 }
 
 function writeAddressIndex(out: BinaryWriter, index: AddressIndex): void {
@@ -100,7 +115,7 @@ function writeAddressIndex(out: BinaryWriter, index: AddressIndex): void {
 }
 
 function readAddressIndex(input: BinaryReader): AddressIndex {
-  const exact = readU32Table(input);
+  const exact = readBucketTable(input);
   const networks = readCidrTable(input);
   const [staleBits] = scalars(input, 1) as [number];
   const filter = input.int32s();
