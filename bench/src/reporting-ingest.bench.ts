@@ -10,6 +10,7 @@ import { createReportingContext } from '@threatline/reporting/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,6 +42,11 @@ const MAX_BACKLOG = 300;
 const COPY_ROWS = 300_000;
 const TARGET = 50_000;
 const WORKER_ENTRY = resolve(__dirname, '../../services/worker/dist/main.js');
+/** A directory for the gateway's and workers' CPU profiles (node --cpu-prof, written when they exit on SIGTERM). */
+const CPU_PROF_DIR = process.env.BENCH_INGEST_CPU_PROF;
+const PROFILE_ENV: Record<string, string> = CPU_PROF_DIR
+  ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROF_DIR}` }
+  : {};
 
 /** A batch as an agent sends it: mixed drops and logs over a few hundred indicators. */
 function batchOf(size: number, seed: number): ThreatEvent[] {
@@ -129,9 +135,18 @@ function startWorker(url: string, prefix: string): ChildProcess {
       QUEUE_PREFIX: prefix,
       MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'warn',
+      ...PROFILE_ENV,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+}
+
+/** SIGKILL, or SIGTERM when profiling: the worker then drains and exits, and node writes its profile. */
+async function stopWorker(worker: ChildProcess): Promise<void> {
+  if (worker.exitCode !== null || worker.signalCode !== null) return;
+  const exited = new Promise((done) => worker.once('exit', done));
+  worker.kill(CPU_PROF_DIR ? 'SIGTERM' : 'SIGKILL');
+  await exited;
 }
 
 /** What the simulated agents did, in events (batches times their size). */
@@ -241,6 +256,34 @@ function ownCpuSeconds(): number {
   return (usage.user + usage.system) / 1e6;
 }
 
+const BENCH_APPLICATION = 'reporting-ingest-bench';
+
+/**
+ * CPU seconds of the PostgreSQL backends serving the services on this database so far, by backend pid (a backend
+ * that ends before the next reading drops out: the figure is a lower bound).
+ */
+async function backendCpuSeconds(pool: pg.Pool): Promise<Map<number, number>> {
+  const { rows } = await pool.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name <> $1`,
+    [BENCH_APPLICATION],
+  );
+  const seconds = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      seconds.set(pid, cpuSecondsOf(pid));
+    } catch {
+      // The backend ended between the query and the read.
+    }
+  }
+  return seconds;
+}
+
+function cpuSecondsSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
 async function storedCount(pool: pg.Pool): Promise<number> {
   return Number((await pool.query('SELECT count(*) AS n FROM threat_event')).rows[0].n);
 }
@@ -248,7 +291,8 @@ async function storedCount(pool: pg.Pool): Promise<number> {
 async function main(): Promise<void> {
   const environment = await benchEnvironment();
   const { database, queuePrefix: prefix } = environment;
-  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  // Named, so that the CPU of PostgreSQL's backends counts the services' connections and not the bench's own.
+  const pool = new pg.Pool({ connectionString: database.url, max: 4, application_name: BENCH_APPLICATION });
   const redis = new Redis(REDIS_URL);
   const workers: ChildProcess[] = [];
   const agents: SimulatedAgent[] = [];
@@ -268,7 +312,7 @@ async function main(): Promise<void> {
     await pool.query('TRUNCATE threat_event');
     await pool.query('VACUUM ANALYZE threat_event');
 
-    gateway = await startService('stream', database.url, prefix);
+    gateway = await startService('stream', database.url, prefix, PROFILE_ENV);
     for (let i = 0; i < WORKERS; i++) workers.push(startWorker(database.url, prefix));
 
     const tally: Tally = { sent: 0, acked: 0, retries: 0, paused: 0 };
@@ -290,11 +334,14 @@ async function main(): Promise<void> {
     tally.sent = tally.acked = tally.retries = 0;
 
     const waitKey = `${prefix}:threat-event-ingest:wait`;
+    const backendsBefore = await backendCpuSeconds(pool);
     const cpuBefore = {
       gateway: cpuSecondsOf(gateway.child.pid!),
       workers: workers.reduce((sum, worker) => sum + cpuSecondsOf(worker.pid!), 0),
       agents: ownCpuSeconds(),
     };
+    // The machine's 1-minute load average every 10 s: the rate means little if other work shared the cores.
+    const loads: number[] = [];
     const started = Date.now();
     const deadline = started + DURATION_MS;
     running = true;
@@ -305,10 +352,13 @@ async function main(): Promise<void> {
       backlog = await redis.llen(waitKey);
       if (backlog > MAX_BACKLOG) tally.paused++;
       else for (const agent of agents) agent.fill();
-      if ((Date.now() - started) % 10_000 < 100)
+      if ((Date.now() - started) % 10_000 < 100) {
+        loads.push(loadavg()[0]!);
         console.log(
-          `  ${Math.round((Date.now() - started) / 1000)} s: ${tally.acked} acked, backlog ${backlog}`,
+          `  ${Math.round((Date.now() - started) / 1000)} s: ${tally.acked} acked, backlog ${backlog}, ` +
+            `load ${loads.at(-1)!.toFixed(1)}`,
         );
+      }
     }
     running = false;
     await Promise.all(agents.map((agent) => agent.settled()));
@@ -328,9 +378,11 @@ async function main(): Promise<void> {
         workers.reduce((sum, worker) => sum + cpuSecondsOf(worker.pid!), 0) - cpuBefore.workers,
       ),
       agents: perEvent(ownCpuSeconds() - cpuBefore.agents),
+      postgres: perEvent(cpuSecondsSince(backendsBefore, await backendCpuSeconds(pool))),
     };
     console.log(
-      `  CPU µs per event: gateway ${cpu.gateway}, worker(s) ${cpu.workers}, simulated agents ${cpu.agents}`,
+      `  CPU µs per event: gateway ${cpu.gateway}, worker(s) ${cpu.workers}, simulated agents ${cpu.agents}, ` +
+        `PostgreSQL backends ${cpu.postgres}`,
     );
     const distinct = Number((await pool.query('SELECT count(DISTINCT id) AS n FROM threat_event')).rows[0].n);
     if (count !== tally.acked || distinct !== tally.acked || tally.sent !== tally.acked) {
@@ -358,12 +410,14 @@ async function main(): Promise<void> {
           `backlog, ${tally.retries} retry-later answers); ${agents.length} simulated agents (raw ws, ${WINDOW} ` +
           `batches of ${BATCH} in flight each) -> services/stream (validation, BullMQ enqueue, eventsAck) -> ` +
           `${WORKERS} services/worker -> PostgreSQL; CPU µs per event: gateway ${cpu.gateway}, worker(s) ` +
-          `${cpu.workers}, simulated agents ${cpu.agents} (PostgreSQL and Redis not counted)`,
+          `${cpu.workers}, simulated agents ${cpu.agents}, PostgreSQL backends ${cpu.postgres} (Redis not counted); ` +
+          `load average ` +
+          `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${cpus().length} cores during the run`,
       },
     ]);
   } finally {
     for (const agent of agents) agent.close();
-    for (const worker of workers) worker.kill('SIGKILL');
+    await Promise.all(workers.map(stopWorker));
     await gateway?.stop();
     redis.disconnect();
     await pool.end();

@@ -9,6 +9,6 @@ export {
   type ProcessOptions,
 } from './job-queue';
 export { defineQueue, DEFAULT_RETRY, type QueueDefinition, type RetryPolicy } from './queue-definition';
-export { QUEUES } from './queues';
+export { QUEUES, type ThreatEventIngestPayload } from './queues';
 export { PubSub, type MessageHandler, type Unsubscribe } from './pub-sub';
 export { MessagingHealth } from './messaging-health';

@@ -1,6 +1,18 @@
 import { defineQueue, type QueueDefinition } from './queue-definition';
 
 /**
+ * A batch of threat events as the gateway enqueues it: the events as one JSON text (libs/reporting's encodeEvents),
+ * which neither Redis, the queue nor the worker turns into objects, with the UTC days (`YYYY-MM-DD`) they fall on
+ * and their number. Jobs enqueued before this form carry `events` as an array of objects instead; the worker still
+ * reads them, since an upgrade may find acknowledged batches waiting in Redis.
+ */
+export type ThreatEventIngestPayload = {
+  firewallId: string;
+  batchId: string;
+  receivedAt: string;
+} & ({ eventsJson: string; days: string[]; count: number } | { events: readonly object[] });
+
+/**
  * Every queue of Threatline, in one place: its name, its payload type and its retry policy.
  * Producers and processors both refer to these constants, so a payload type cannot drift
  * between them. Add one with `defineQueue<Payload>('name', options?)` when a feature needs it.
@@ -17,18 +29,17 @@ export const QUEUES = {
   /** Re-enqueues feeds left PENDING or REVOKING without a job (libs/feeds); one run per time slot. */
   feedSweep: defineQueue<{ slot: number }>('feed-sweep', { attempts: 1 }),
   /**
-   * One agent batch of threat events to store (libs/reporting); job id `events-<firewallId>-<hash of batch>`. `events`
-   * were validated by the gateway against threatEventSchema before the enqueue. Many attempts with exponential
-   * backoff (about 9 hours in all): the batch was acknowledged to its agent, so a database outage must not lose it.
-   * Few completed batches are kept: they are large, and a batch resent after its job was removed is still stored
-   * once (the table is idempotent by event id).
+   * One agent batch of threat events to store (libs/reporting); job id `events-<firewallId>-<hash of batch>`. The
+   * events were validated by the gateway against threatEventSchema before the enqueue. Many attempts with
+   * exponential backoff (about 9 hours in all): the batch was acknowledged to its agent, so a database outage must
+   * not lose it. Few completed batches are kept: they are large, and a batch resent after its job was removed is
+   * still stored once (the table is idempotent by event id).
    */
-  threatEventIngest: defineQueue<{
-    firewallId: string;
-    batchId: string;
-    receivedAt: string;
-    events: readonly object[];
-  }>('threat-event-ingest', { attempts: 16, backoffMs: 1000, keepCompleted: 100 }),
+  threatEventIngest: defineQueue<ThreatEventIngestPayload>('threat-event-ingest', {
+    attempts: 16,
+    backoffMs: 1000,
+    keepCompleted: 100,
+  }),
   /** Creates event partitions ahead, drops and trims expired ones (libs/reporting); one run per time slot. */
   threatEventMaintenance: defineQueue<{ slot: number }>('threat-event-maintenance', {
     attempts: 3,

@@ -31,6 +31,9 @@ export async function openPgliteBackend(
   const opened = db;
   return {
     adapter: new PrismaPGlite(opened),
+    // PGlite runs a query only between transactions (its own lock), so this never lands inside Prisma's.
+    query: async <Row>(sql: string, params: readonly unknown[]) =>
+      (await opened.query<Row>(sql, [...params])).rows,
     close: async () => {
       try {
         await opened.close();

@@ -20,6 +20,8 @@ export async function openPostgresBackend(
   return {
     // The pool is ours: the adapter leaves an external pool open on disconnect, and close() ends it.
     adapter: new PrismaPg(pool),
+    query: async <Row>(sql: string, params: readonly unknown[]) =>
+      (await pool.query(sql, [...params])).rows as Row[],
     close: () => pool.end(),
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventIngestor } from './event-ingestor';
+import { EventIngestor, ingestJobId } from './event-ingestor';
 import { ThreatEventWriter } from './threat-event.writer';
 import { ReportingWorkerModule } from '../reporting-worker.module';
 import { ReportingIngestModule } from '../reporting-ingest.module';
@@ -11,6 +11,7 @@ import {
   storedCounts,
 } from '../testing/threat-events';
 import { randomUUID } from 'node:crypto';
+import { JobQueue, QUEUES } from '@threatline/messaging';
 
 async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -80,6 +81,69 @@ describe('event ingest through BullMQ (distributed mode)', () => {
       dryRun: true,
       endpointHost: null,
     });
+  });
+
+  it('stores the text fields, the endpoint and an occurredAt with an offset as sent', async () => {
+    const { firewallId } = await makeReportingTenant(context.prisma);
+    const at = new Date(Date.now() - 3_600_000);
+    // The same instant at +02:00, with a fourth digit of fraction that the millisecond column drops.
+    const local = new Date(at.getTime() + 7_200_000).toISOString().slice(0, 23);
+    const event = makeThreatEvent({
+      occurredAt: `${local}9+02:00`,
+      domain: 'ex\\ample.test',
+      url: 'https://example.test/"quoted"/\u00e9\u{1f600}?a=1&b=\\u0041',
+      endpoint: { host: 'h"ost', user: 'us\\er', process: 'c:\\bin\\p.exe' },
+    });
+    await ingestor.accept(firewallId, randomUUID(), [event]);
+    await waitUntil(
+      async () => (await storedCounts(context.prisma, [event.id])).get(event.id) === 1,
+      'stored',
+    );
+    const row = await context.prisma.threatEvent.findFirstOrThrow({ where: { id: event.id } });
+    expect(row).toMatchObject({
+      occurredAt: at,
+      domain: event.domain,
+      url: event.url,
+      endpointHost: 'h"ost',
+      endpointUser: event.endpoint!.user,
+      endpointProcess: event.endpoint!.process,
+    });
+  });
+
+  it('stores a job enqueued before the events travelled encoded (events as objects)', async () => {
+    const { firewallId } = await makeReportingTenant(context.prisma);
+    const events = makeThreatEvents(20);
+    const batchId = randomUUID();
+    await context.app
+      .get(JobQueue)
+      .enqueue(
+        QUEUES.threatEventIngest,
+        { firewallId, batchId, receivedAt: new Date().toISOString(), events },
+        { jobId: ingestJobId(firewallId, batchId, events) },
+      );
+    const ids = events.map((event) => event.id);
+    await waitUntil(
+      async () => [...(await storedCounts(context.prisma, ids)).values()].every((n) => n === 1),
+      'stored',
+    );
+  });
+
+  it('stores the new events of a batch that holds some already stored, and counts the others', async () => {
+    const { firewallId } = await makeReportingTenant(context.prisma);
+    const writer = context.app.get(ThreatEventWriter);
+    const stored = makeThreatEvents(3);
+    const batch = { firewallId, batchId: randomUUID(), receivedAt: new Date() };
+    expect(await writer.store({ ...batch, events: stored })).toEqual({ stored: 3, discarded: {} });
+    const fresh = makeThreatEvents(2);
+    expect(await writer.store({ ...batch, events: [...fresh, ...stored] })).toEqual({
+      stored: 2,
+      discarded: { duplicate: 3 },
+    });
+    const counts = await storedCounts(
+      context.prisma,
+      [...stored, ...fresh].map((event) => event.id),
+    );
+    expect(new Set(counts.values())).toEqual(new Set([1]));
   });
 
   it('does not store the events of a firewall whose central reporting is off', async () => {

@@ -4,6 +4,7 @@ import { JobQueue, QUEUES } from '@threatline/messaging';
 import { createHash } from 'node:crypto';
 import { ReportingMetrics } from '../reporting.metrics';
 import type { ThreatEvent } from '@threatline/protocol';
+import { encodeEvents } from './encoded-events';
 import { ThreatEventWriter } from './threat-event.writer';
 
 /**
@@ -31,14 +32,22 @@ export class EventIngestor {
    */
   async accept(firewallId: string, batchId: string, events: ThreatEvent[]): Promise<void> {
     const receivedAt = new Date();
+    const encoded = encodeEvents(events);
     if (this.config.redisUrl) {
       await this.jobs.enqueue(
         QUEUES.threatEventIngest,
-        { firewallId, batchId, receivedAt: receivedAt.toISOString(), events },
+        {
+          firewallId,
+          batchId,
+          receivedAt: receivedAt.toISOString(),
+          eventsJson: encoded.json,
+          days: encoded.days,
+          count: encoded.count,
+        },
         { jobId: ingestJobId(firewallId, batchId, events) },
       );
     } else {
-      await this.writer.store({ firewallId, batchId, receivedAt, events });
+      await this.writer.storeEncoded({ firewallId, batchId, receivedAt, events: encoded });
     }
     this.metrics.eventsAccepted.inc(events.length);
   }

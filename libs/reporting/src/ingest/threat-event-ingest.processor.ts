@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { JobQueue, QUEUES } from '@threatline/messaging';
+import { JobQueue, QUEUES, type ThreatEventIngestPayload } from '@threatline/messaging';
 import { PartitionMaintenance } from '../partitions/partition-maintenance';
 import { REPORTING_WORKER_OPTIONS, type ReportingWorkerOptions } from '../reporting-worker.options';
 import type { ThreatEvent } from '@threatline/protocol';
-import { ThreatEventWriter } from './threat-event.writer';
+import { encodeEvents } from './encoded-events';
+import { ThreatEventWriter, type EncodedEventBatch } from './threat-event.writer';
 
 /**
  * The reporting jobs of a worker process: storing event batches, and partition maintenance as a repeatable job
@@ -30,13 +31,7 @@ export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnMod
     await this.jobs.process(
       QUEUES.threatEventIngest,
       async (payload) => {
-        await this.writer.store({
-          firewallId: payload.firewallId,
-          batchId: payload.batchId,
-          receivedAt: new Date(payload.receivedAt),
-          // Validated against threatEventSchema by the gateway before it was enqueued.
-          events: payload.events as ThreatEvent[],
-        });
+        await this.writer.storeEncoded(encodedBatchOf(payload));
       },
       { concurrency: this.options.ingestConcurrency },
     );
@@ -65,4 +60,16 @@ export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnMod
         this.enqueueing = false;
       });
   }
+}
+
+/** The batch of a job; a job enqueued before the events travelled encoded carries them as objects. */
+function encodedBatchOf(payload: ThreatEventIngestPayload): EncodedEventBatch {
+  const { firewallId, batchId } = payload;
+  const receivedAt = new Date(payload.receivedAt);
+  if ('eventsJson' in payload) {
+    const { eventsJson: json, days, count } = payload;
+    return { firewallId, batchId, receivedAt, events: { json, days, count } };
+  }
+  // Validated against threatEventSchema by the gateway before it was enqueued.
+  return { firewallId, batchId, receivedAt, events: encodeEvents(payload.events as ThreatEvent[]) };
 }

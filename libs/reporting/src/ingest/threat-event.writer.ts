@@ -1,10 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../clock';
 import { PartitionMaintenance } from '../partitions/partition-maintenance';
-import { DAY_MS, utcDayOf } from '../partitions/partition-days';
+import { DAY_MS } from '../partitions/partition-days';
 import { DiscardReason, ReportingMetrics } from '../reporting.metrics';
 import type { ThreatEvent } from '@threatline/protocol';
-import { ThreatEventStoreRepository } from './threat-event-store.repository';
+import { encodeEvents, type EncodedEvents } from './encoded-events';
+import {
+  ThreatEventStoreRepository,
+  type IngestTarget,
+  type InsertOutcome,
+} from './threat-event-store.repository';
 
 /** How far ahead of the service's clock an event may claim to have happened (agent clock skew). */
 export const MAX_FUTURE_SKEW_MS = DAY_MS;
@@ -15,6 +20,11 @@ export interface EventBatch {
   batchId: string;
   receivedAt: Date;
   events: readonly ThreatEvent[];
+}
+
+/** The same batch with its events encoded (encodeEvents), as the ingest job carries it. */
+export interface EncodedEventBatch extends Omit<EventBatch, 'events'> {
+  events: EncodedEvents;
 }
 
 export interface StoreOutcome {
@@ -40,8 +50,12 @@ export class ThreatEventWriter {
     private readonly metrics: ReportingMetrics,
   ) {}
 
-  async store(batch: EventBatch): Promise<StoreOutcome> {
-    const total = batch.events.length;
+  store(batch: EventBatch): Promise<StoreOutcome> {
+    return this.storeEncoded({ ...batch, events: encodeEvents(batch.events) });
+  }
+
+  async storeEncoded(batch: EncodedEventBatch): Promise<StoreOutcome> {
+    const total = batch.events.count;
     const target = await this.repository.findTarget(batch.firewallId);
     if (!target) {
       this.logger.warn(
@@ -56,34 +70,39 @@ export class ThreatEventWriter {
     const now = this.clock.now().getTime();
     const earliest = now - target.retentionDays * DAY_MS;
     const latest = now + MAX_FUTURE_SKEW_MS;
-    const events: ThreatEvent[] = [];
-    const days = new Map<number, Date>();
-    for (const event of batch.events) {
-      // Milliseconds, as the column keeps them: the same instant on both sides, so the partition chosen here is
-      // the one PostgreSQL routes the row to.
-      const at = new Date(event.occurredAt);
-      if (at.getTime() < earliest || at.getTime() > latest) continue;
-      const day = utcDayOf(at);
-      days.set(day.getTime(), day);
-      events.push({ ...event, occurredAt: at.toISOString() });
-    }
-    if (events.length > 0) await this.partitions.ensureDays([...days.values()]);
-    const stored =
-      events.length === 0
-        ? 0
-        : await this.repository.insert({
-            firewallId: batch.firewallId,
-            receivedAt: batch.receivedAt,
-            target,
-            events,
-          });
+    // Partitions for the days the window touches only: an event outside it is skipped by the INSERT.
+    const days = batch.events.days
+      .map((day) => new Date(`${day}T00:00:00.000Z`))
+      .filter((day) => day.getTime() + DAY_MS > earliest && day.getTime() <= latest);
+    const { inside, stored } =
+      days.length === 0
+        ? { inside: 0, stored: 0 }
+        : await this.insert(batch, target, days, new Date(earliest), new Date(latest));
     this.metrics.eventsStored.inc(stored);
     this.metrics.ingestLag.observe(Math.max(0, Date.now() - batch.receivedAt.getTime()) / 1000);
     const discarded: StoreOutcome['discarded'] = {};
-    if (total > events.length) discarded.outside_window = total - events.length;
-    if (events.length > stored) discarded.duplicate = events.length - stored;
+    if (total > inside) discarded.outside_window = total - inside;
+    if (inside > stored) discarded.duplicate = inside - stored;
     this.count(discarded);
     return { stored, discarded };
+  }
+
+  private async insert(
+    batch: EncodedEventBatch,
+    target: IngestTarget,
+    days: Date[],
+    earliest: Date,
+    latest: Date,
+  ): Promise<InsertOutcome> {
+    await this.partitions.ensureDays(days);
+    return this.repository.insert({
+      firewallId: batch.firewallId,
+      receivedAt: batch.receivedAt,
+      target,
+      eventsJson: batch.events.json,
+      earliest,
+      latest,
+    });
   }
 
   private discard(discarded: StoreOutcome['discarded']): StoreOutcome {
