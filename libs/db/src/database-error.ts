@@ -11,7 +11,7 @@ export function isUniqueViolation(error: unknown): boolean {
 /**
  * The PostgreSQL SQLSTATE behind a Prisma error (e.g. '23505' unique_violation, '23514'
  * check_violation from the integrity rules of the migrations) or behind an error of
- * PrismaService.queryDirect, or undefined for other errors.
+ * PrismaService.copyThenQuery, or undefined for other errors.
  */
 export function databaseErrorCode(error: unknown): string | undefined {
   if (isDriverError(error)) return error.code;
@@ -21,7 +21,7 @@ export function databaseErrorCode(error: unknown): string | undefined {
   return isUniqueViolation(error) ? '23505' : undefined;
 }
 
-/** An error PostgreSQL itself reported, as pg and PGlite throw it (queryDirect): `code` is the SQLSTATE. */
+/** An error PostgreSQL itself reported, as pg and PGlite throw it (copyThenQuery): `code` is the SQLSTATE. */
 function isDriverError(error: unknown): error is Error & { code: string } {
   const fields = error as { code?: unknown; severity?: unknown };
   return error instanceof Error && typeof fields.code === 'string' && typeof fields.severity === 'string';

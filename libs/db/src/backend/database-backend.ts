@@ -6,10 +6,19 @@ import { openPostgresBackend } from './postgres-backend';
 /** What PrismaService runs on: a driver adapter and the resources behind it. */
 export interface DatabaseBackend {
   readonly adapter: SqlDriverAdapterFactory;
-  /** One statement straight on the driver, with positional parameters ($1, $2, ...): see PrismaService.queryDirect. */
-  query<Row>(sql: string, params: readonly unknown[]): Promise<Row[]>;
+  /** A COPY then a statement, in one transaction: see PrismaService.copyThenQuery. */
+  copyThenQuery<Row>(copy: CopyIn, sql: string, params: readonly unknown[]): Promise<Row[]>;
   /** Releases the pool or the embedded database; call after the Prisma client disconnected. */
   close(): Promise<void>;
+}
+
+/** Rows to COPY into a table: `setup` runs first in the transaction (e.g. creating a temporary table). */
+export interface CopyIn {
+  setup: string;
+  /** The table (and column list) of `COPY <into> FROM STDIN`. */
+  into: string;
+  /** The rows in COPY's text format: fields separated by tabs, rows ended by newlines, `\N` for null. */
+  rows: string;
 }
 
 export function openDatabaseBackend(options: DbModuleOptions): Promise<DatabaseBackend> {

@@ -5,7 +5,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DbModuleOptions } from '../db-module-options';
 import { applyMigrations } from '../migrations/apply-migrations';
 import { lockDataDir } from './data-dir-lock';
-import type { DatabaseBackend } from './database-backend';
+import type { CopyIn, DatabaseBackend } from './database-backend';
 
 // Embedded mode: PostgreSQL compiled to WebAssembly, in this process, persisted on disk.
 // It is a single session, so queries (and transactions) run one at a time; fine for one
@@ -31,9 +31,13 @@ export async function openPgliteBackend(
   const opened = db;
   return {
     adapter: new PrismaPGlite(opened),
-    // PGlite runs a query only between transactions (its own lock), so this never lands inside Prisma's.
-    query: async <Row>(sql: string, params: readonly unknown[]) =>
-      (await opened.query<Row>(sql, [...params])).rows,
+    // PGlite's COPY reads a file: /dev/blob is the one given to the query.
+    copyThenQuery: <Row>(copy: CopyIn, sql: string, params: readonly unknown[]) =>
+      opened.transaction(async (tx) => {
+        await tx.exec(copy.setup);
+        await tx.query(`COPY ${copy.into} FROM '/dev/blob'`, [], { blob: new Blob([copy.rows]) });
+        return (await tx.query<Row>(sql, [...params])).rows;
+      }),
     close: async () => {
       try {
         await opened.close();

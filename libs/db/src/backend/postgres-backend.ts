@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { DbModuleOptions } from '../db-module-options';
 import { applyMigrations } from '../migrations/apply-migrations';
 import type { DatabaseBackend } from './database-backend';
+import { copyThenQuery } from './postgres-copy';
 
 export async function openPostgresBackend(
   databaseUrl: string,
@@ -20,8 +21,7 @@ export async function openPostgresBackend(
   return {
     // The pool is ours: the adapter leaves an external pool open on disconnect, and close() ends it.
     adapter: new PrismaPg(pool),
-    query: async <Row>(sql: string, params: readonly unknown[]) =>
-      (await pool.query(sql, [...params])).rows as Row[],
+    copyThenQuery: (copy, sql, params) => copyThenQuery(pool, copy, sql, params),
     close: () => pool.end(),
   };
 }

@@ -40,7 +40,7 @@ export class EventIngestor {
           firewallId,
           batchId,
           receivedAt: receivedAt.toISOString(),
-          eventsJson: encoded.json,
+          rows: encoded.rows,
           days: encoded.days,
           count: encoded.count,
         },

@@ -66,9 +66,9 @@ export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnMod
 function encodedBatchOf(payload: ThreatEventIngestPayload): EncodedEventBatch {
   const { firewallId, batchId } = payload;
   const receivedAt = new Date(payload.receivedAt);
-  if ('eventsJson' in payload) {
-    const { eventsJson: json, days, count } = payload;
-    return { firewallId, batchId, receivedAt, events: { json, days, count } };
+  if ('rows' in payload) {
+    const { rows, days, count } = payload;
+    return { firewallId, batchId, receivedAt, events: { rows, days, count } };
   }
   // Validated against threatEventSchema by the gateway before it was enqueued.
   return { firewallId, batchId, receivedAt, events: encodeEvents(payload.events as ThreatEvent[]) };

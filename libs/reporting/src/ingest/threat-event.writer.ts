@@ -99,7 +99,7 @@ export class ThreatEventWriter {
       firewallId: batch.firewallId,
       receivedAt: batch.receivedAt,
       target,
-      eventsJson: batch.events.json,
+      rows: batch.events.rows,
       earliest,
       latest,
     });
