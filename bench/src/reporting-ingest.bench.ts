@@ -344,6 +344,7 @@ async function main(): Promise<void> {
     const loads: number[] = [];
     const started = Date.now();
     const deadline = started + DURATION_MS;
+    let nextReport = started + 10_000;
     running = true;
     for (const agent of agents) agent.fill();
     // The queue's backlog, read every 100 ms: agents hold back new batches while it is over the bound.
@@ -352,7 +353,8 @@ async function main(): Promise<void> {
       backlog = await redis.llen(waitKey);
       if (backlog > MAX_BACKLOG) tally.paused++;
       else for (const agent of agents) agent.fill();
-      if ((Date.now() - started) % 10_000 < 100) {
+      if (Date.now() >= nextReport) {
+        nextReport += 10_000;
         loads.push(loadavg()[0]!);
         console.log(
           `  ${Math.round((Date.now() - started) / 1000)} s: ${tally.acked} acked, backlog ${backlog}, ` +
