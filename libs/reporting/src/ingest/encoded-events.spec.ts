@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { makeThreatEvent } from '../testing/threat-events';
+import { encodeEvents, STAGED_EVENT_COLUMNS } from './encoded-events';
+
+describe('encodeEvents', () => {
+  it('makes one COPY text row per event, fields in the staging order, backslashes escaped, \\N when absent', () => {
+    const event = makeThreatEvent({
+      occurredAt: '2026-11-23T10:00:00.123Z',
+      indicator: 'a\\b',
+      domain: undefined,
+      endpoint: { host: 'h', user: undefined, process: 'C:\\p.exe' },
+    });
+    const { rows, count } = encodeEvents([event]);
+    expect(count).toBe(1);
+    expect(rows.endsWith('\n')).toBe(true);
+    const fields = rows.slice(0, -1).split('\t');
+    expect(fields).toHaveLength(STAGED_EVENT_COLUMNS.length);
+    const byColumn = Object.fromEntries(STAGED_EVENT_COLUMNS.map((column, i) => [column, fields[i]]));
+    expect(byColumn).toMatchObject({
+      occurred_at: '2026-11-23T10:00:00.123Z',
+      id: event.id,
+      dry_run: 'f',
+      indicator: 'a\\\\b',
+      domain: '\\N',
+      endpoint_host: 'h',
+      endpoint_user: '\\N',
+      endpoint_process: 'C:\\\\p.exe',
+    });
+  });
+
+  it('rewrites an occurredAt with an offset or other precision to UTC milliseconds, and lists the UTC days', () => {
+    const events = [
+      makeThreatEvent({ occurredAt: '2026-11-23T01:30:00.1239+02:00' }),
+      makeThreatEvent({ occurredAt: '2026-11-22T23:59:59Z' }),
+      makeThreatEvent({ occurredAt: '2026-11-23T00:00:00.000Z' }),
+    ];
+    const { rows, days } = encodeEvents(events);
+    expect(rows.split('\n').map((row) => row.split('\t')[0])).toEqual([
+      '2026-11-22T23:30:00.123Z',
+      '2026-11-22T23:59:59.000Z',
+      '2026-11-23T00:00:00.000Z',
+      '',
+    ]);
+    expect(days).toEqual(['2026-11-22', '2026-11-23']);
+  });
+});
