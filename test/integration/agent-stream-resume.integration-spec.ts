@@ -208,6 +208,35 @@ describe('agent stream: resume and live deltas', () => {
     expect(second.stats.gaps + second.stats.duplicates).toBe(0);
   });
 
+  it('records as applied the head an agent resumes at with a matching checksum, though it never acked it', async () => {
+    const first = agent();
+    await expectConverged(cluster.reader(), first, firewall);
+    await first.stop();
+    const streams = streamsOfFirewall(firewall);
+    // Every stream acked at its head (this firewall's rows hold earlier tests' acks too).
+    const ackedAtHeads = async () => {
+      const acks = await cluster.prisma.firewallStreamAck.findMany({
+        where: { firewallId: firewall.firewallId },
+      });
+      const heads = await Promise.all(streams.map((stream) => cluster.reader().head(stream)));
+      return streams.every((stream, i) =>
+        acks.some(
+          (ack) =>
+            ack.streamId === stream && ack.epoch === heads[i]!.epoch && Number(ack.seq) === heads[i]!.head,
+        ),
+      );
+    };
+    await eventually(ackedAtHeads, 'the first acks');
+    // As if the agent was killed after saving what it applied but before its acks arrived.
+    await cluster.prisma.firewallStreamAck.deleteMany({ where: { firewallId: firewall.firewallId } });
+
+    const second = agent({ state: first.state });
+    const applied = appliedOn(second, mdr);
+    await expectConverged(cluster.reader(), second, firewall);
+    await eventually(ackedAtHeads, 'the acks of the resumed heads');
+    expect(applied).toEqual([]);
+  });
+
   it('records what each agent applied, in batches, and whether the firewall is connected', async () => {
     const client = agent();
     await expectConverged(cluster.reader(), client, firewall);

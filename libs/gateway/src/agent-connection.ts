@@ -23,6 +23,12 @@ export interface StreamCursor {
   seq: number;
   /** What the agent said it holds (hello); checked when its position is the head. */
   checksum: string | null;
+  /**
+   * The position is the one the agent said it holds in hello and nothing was sent since: once its
+   * checksum is verified, it counts as applied (an agent killed between applying and acking never
+   * acks it again).
+   */
+  claimed: boolean;
   live: boolean;
   /** Queued for, or running, a catch-up read. */
   catchingUp: boolean;
@@ -91,6 +97,7 @@ export class AgentConnection implements Pingable {
     cursor.epoch = frame.epoch;
     cursor.seq = frame.toSeq;
     cursor.checksum = frame.checksum;
+    cursor.claimed = false;
   }
 
   close(code: number, reason: string): void {

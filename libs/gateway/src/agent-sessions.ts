@@ -167,7 +167,14 @@ export class AgentSessions {
     seq: number,
     checksum: string | null,
   ): void {
-    const cursor: StreamCursor = { epoch, seq, checksum, live: false, catchingUp: false };
+    const cursor: StreamCursor = {
+      epoch,
+      seq,
+      checksum,
+      claimed: checksum !== null,
+      live: false,
+      catchingUp: false,
+    };
     connection.streams.set(streamId, cursor);
     this.fanout.join(connection, streamId).then(
       (channel) => {
@@ -207,6 +214,7 @@ export class AgentSessions {
     cursor.epoch = 0;
     cursor.seq = 0;
     cursor.checksum = null;
+    cursor.claimed = false;
     const channel = this.fanout.channel(resync.stream);
     // A join still in progress requests the catch-up itself once the channel is ready.
     if (channel?.head) this.catchUp.request(connection, channel);

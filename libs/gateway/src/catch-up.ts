@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AckCollector } from './ack-collector';
 import type { AgentConnection, StreamCursor } from './agent-connection';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
 import { ResumeFrames } from './resume-frames';
@@ -33,6 +34,7 @@ export class CatchUp {
 
   constructor(
     private readonly frames: ResumeFrames,
+    private readonly acks: AckCollector,
     @Inject(GATEWAY_OPTIONS) options: GatewayOptions,
   ) {
     this.timer = setInterval(() => this.tick(), options.catchUpIntervalMs);
@@ -125,13 +127,23 @@ export class CatchUp {
 
   /**
    * The cursor is at the stream's head, whose state sums to `checksum`: live. An agent whose
-   * state there sums to something else (it said so in hello) gets a snapshot instead.
+   * state there sums to something else (it said so in hello) gets a snapshot instead; one whose
+   * state is proven by its checksum has applied the head, and that is recorded as its ack.
    */
   private arrive(task: CatchUpTask, checksum: string): void {
-    const { cursor } = task;
+    const { connection, channel, cursor } = task;
     if (cursor.checksum !== null && cursor.checksum !== checksum) {
       this.restart(cursor);
       return this.requeue(task);
+    }
+    if (cursor.claimed) {
+      cursor.claimed = false;
+      this.acks.add({
+        firewallId: connection.firewall.firewallId,
+        streamId: channel.id,
+        epoch: cursor.epoch,
+        seq: cursor.seq,
+      });
     }
     cursor.live = true;
     this.finish(task);
@@ -142,6 +154,7 @@ export class CatchUp {
     cursor.epoch = 0;
     cursor.seq = 0;
     cursor.checksum = null;
+    cursor.claimed = false;
   }
 
   private requeue(task: CatchUpTask): void {
