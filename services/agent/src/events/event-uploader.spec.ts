@@ -17,6 +17,14 @@ afterEach(() => {
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function event(id: number): ThreatEvent {
   return {
     id: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
@@ -39,10 +47,10 @@ function event(id: number): ThreatEvent {
 /** A channel that records what was sent, as the socket would carry it. */
 class FakeChannel implements EventChannel {
   connected = false;
-  sent: { batchId: string; ids: string[] }[] = [];
+  sent: { batchId: string; ids: string[]; at: number }[] = [];
   sendEvents(batchId: string, events: readonly ThreatEvent[]): boolean {
     if (!this.connected) return false;
-    this.sent.push({ batchId, ids: events.map((e) => e.id) });
+    this.sent.push({ batchId, ids: events.map((e) => e.id), at: Date.now() });
     return true;
   }
 }
@@ -93,23 +101,25 @@ describe('EventUploader', () => {
     await settle();
     expect(channel.sent).toHaveLength(1);
     const batchId = channel.sent[0]!.batchId;
+    // Timers never fire early, so the backoff shows as a lower bound on when anything is sent again, however
+    // loaded the machine is (1 ms of slack for the clock's rounding).
+    const refusedAt = Date.now();
     uploader.retryLater(batchId, 'storage unreachable');
     expect(uploader.inFlightCount).toBe(0);
-    // Nothing is sent during the backoff, not even new batches.
     spool.add([event(2)]);
     await spool.flush();
-    await settle();
-    expect(channel.sent).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(channel.sent.slice(1).map((batch) => batch.batchId)).toContain(batchId);
+    await until(() => channel.sent.slice(1).some((batch) => batch.batchId === batchId));
+    // Nothing was sent during the backoff, not even the new batch.
+    expect(Math.min(...channel.sent.slice(1).map((batch) => batch.at)) - refusedAt).toBeGreaterThanOrEqual(
+      99,
+    );
     expect(spool.size).toBe(2);
     // A second refusal in a row waits twice as long.
     const sentBefore = channel.sent.length;
+    const refusedAgainAt = Date.now();
     uploader.retryLater(batchId, 'storage unreachable');
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(channel.sent).toHaveLength(sentBefore);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(channel.sent.length).toBeGreaterThan(sentBefore);
+    await until(() => channel.sent.length > sentBefore);
+    expect(channel.sent[sentBefore]!.at - refusedAgainAt).toBeGreaterThanOrEqual(199);
     for (const sent of new Set(channel.sent.map((batch) => batch.batchId))) uploader.acknowledged(sent);
     await settle();
     expect(spool.size).toBe(0);
