@@ -1,20 +1,16 @@
 import {
-  CLOSE_CODES,
-  encodeClientMessage,
-  parseServerMessage,
   PROTOCOL_VERSION,
-  shouldReconnect,
-  type ClientMessage,
   type DeltasMessage,
+  type ServerMessage,
   type SnapshotMessage,
   type StreamId,
   type ThreatEvent,
 } from '@threatline/protocol';
 import { EventEmitter } from 'node:events';
-import WebSocket, { type ClientOptions, type RawData } from 'ws';
+import type { ClientOptions } from 'ws';
 import { AgentState } from './agent-state';
-import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff';
-import { decodeSnapshot } from './snapshot-decoder';
+import type { BackoffOptions } from './backoff';
+import { StreamSocket, type StreamSocketEnd } from './stream-socket';
 
 export interface AgentClientOptions {
   /** The stream URL (`ws://host:port/agent/v1`), or several: each reconnect moves on to the next. */
@@ -88,11 +84,6 @@ export interface AgentClientStats {
   bytesReceived: number;
 }
 
-const ABNORMAL_CLOSURE = 1006;
-const NORMAL_CLOSURE = 1000;
-/** Until the first welcome says otherwise. */
-const DEFAULT_PING_INTERVAL_MS = 30_000;
-
 /**
  * A firewall agent's end of the stream protocol (libs/protocol): connects with the firewall's
  * credential, resumes from what it holds, applies snapshots and deltas into an in-memory state
@@ -113,21 +104,11 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     mismatches: 0,
     bytesReceived: 0,
   };
-  private readonly urls: readonly string[];
-  private readonly backoff: BackoffOptions;
-  private socket: WebSocket | undefined;
-  private running = false;
-  private attempt = 0;
-  private nextUrl = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private deadPeerTimer: NodeJS.Timeout | undefined;
-  private pingIntervalMs = DEFAULT_PING_INTERVAL_MS;
-  private inbox: Promise<void> = Promise.resolve();
+  private readonly socket: StreamSocket;
   /** Streams whose deltas are ignored until the snapshot asked for arrives. */
   private readonly awaitingSnapshot = new Set<StreamId>();
   private readonly pendingAcks = new Map<StreamId, { epoch: number; seq: number }>();
   private ackScheduled = false;
-  private stoppedResolvers: (() => void)[] = [];
   private welcomed = false;
   /** Events batches sent on the current connection and not yet answered. */
   private readonly pendingBatches = new Map<
@@ -135,20 +116,30 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     { resolve: () => void; reject: (error: Error) => void }
   >();
 
-  constructor(private readonly options: AgentClientOptions) {
+  constructor(options: AgentClientOptions) {
     super();
-    this.urls = typeof options.url === 'string' ? [options.url] : [...options.url];
-    if (this.urls.length === 0) throw new RangeError('AgentClient needs at least one URL');
-    for (const url of this.urls) {
-      if (!/^wss?:\/\/./.test(url) || !URL.canParse(url))
-        throw new RangeError(`not a ws:// or wss:// URL: ${url}`);
-    }
     this.state = options.state ?? new AgentState();
-    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.socket = new StreamSocket(
+      {
+        urls: typeof options.url === 'string' ? [options.url] : options.url,
+        credential: options.credential,
+        agentVersion: options.agentVersion ?? 'agent-client',
+        cursors: () => this.state.cursors(),
+        ...(options.backoff ? { backoff: options.backoff } : {}),
+        ...(options.deadAfterPingIntervals ? { deadAfterPingIntervals: options.deadAfterPingIntervals } : {}),
+        ...(options.socketOptions ? { socketOptions: options.socketOptions } : {}),
+      },
+      {
+        connecting: () => this.connecting(),
+        opened: () => this.stats.connects++,
+        receive: (message, frameBytes) => this.receive(message, frameBytes),
+        closed: (end) => this.closed(end),
+      },
+    );
   }
 
   get connected(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return this.socket.open;
   }
 
   /**
@@ -157,8 +148,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
    * the connection is not welcomed yet or ends before the answer. Sending the same batch again is harmless.
    */
   sendEvents(batchId: string, events: readonly ThreatEvent[]): Promise<void> {
-    const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN || !this.welcomed) {
+    if (!this.socket.open || !this.welcomed) {
       return Promise.reject(new EventsNotAcceptedError(batchId, 'disconnected', 'not connected'));
     }
     if (this.pendingBatches.has(batchId)) {
@@ -168,152 +158,56 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     }
     return new Promise<void>((resolve, reject) => {
       this.pendingBatches.set(batchId, { resolve, reject });
-      this.send(socket, { type: 'events', v: PROTOCOL_VERSION, batchId, events: [...events] });
+      this.socket.send({ type: 'events', v: PROTOCOL_VERSION, batchId, events: [...events] });
     });
   }
 
   /** Connects, and keeps connecting, until stop() or a terminal close code. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.connect();
+    this.socket.start();
   }
 
   /** Closes the connection and cancels reconnects; resolves once the socket is closed. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    clearTimeout(this.reconnectTimer);
-    clearTimeout(this.deadPeerTimer);
-    const socket = this.socket;
-    if (!socket || socket.readyState === WebSocket.CLOSED) {
-      this.emit('stopped', { code: NORMAL_CLOSURE, reason: 'stopped' });
-      return;
-    }
-    const closed = new Promise<void>((resolve) => this.stoppedResolvers.push(resolve));
-    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
-    else socket.close(NORMAL_CLOSURE, 'agent stopping');
-    await closed;
+  stop(): Promise<void> {
+    return this.socket.stop();
   }
 
-  private connect(): void {
-    const url = this.urls[this.nextUrl++ % this.urls.length]!;
-    const socket = new WebSocket(url, {
-      perMessageDeflate: false,
-      handshakeTimeout: 10_000,
-      ...this.options.socketOptions,
-      headers: { ...this.options.socketOptions?.headers, Authorization: `Bearer ${this.options.credential}` },
-    });
-    this.socket = socket;
-    this.inbox = Promise.resolve();
+  private connecting(): void {
     this.awaitingSnapshot.clear();
     this.pendingAcks.clear();
     this.welcomed = false;
-    let refusedStatus: number | undefined;
-
-    socket.on('open', () => {
-      this.stats.connects++;
-      this.watchPeer(socket);
-      this.send(socket, {
-        type: 'hello',
-        v: PROTOCOL_VERSION,
-        agent: { version: this.options.agentVersion ?? 'agent-client' },
-        streams: this.state.cursors(),
-      });
-    });
-    socket.on('message', (data, isBinary) => {
-      this.watchPeer(socket);
-      this.inbox = this.inbox
-        .then(() => this.receive(socket, data, isBinary))
-        // A frame this client cannot handle is the server's fault or ours: start over on a new connection.
-        .catch((error: unknown) => this.protocolViolation(socket, `frame not applied: ${String(error)}`));
-    });
-    socket.on('ping', () => this.watchPeer(socket));
-    socket.on('unexpected-response', (_request, response) => {
-      // The upgrade was answered with an HTTP error (401 unauthenticated, 403 not approved, 503). Aborting the
-      // handshake makes ws emit 'close' (1006), which decides what happens next.
-      refusedStatus = response.statusCode;
-      socket.terminate();
-    });
-    socket.on('error', () => {
-      // Always followed by 'close', which decides what happens next.
-    });
-    socket.on('close', (code, reason) => {
-      if (this.socket === socket) this.socket = undefined;
-      this.welcomed = false;
-      for (const [batchId, pending] of this.pendingBatches)
-        pending.reject(new EventsNotAcceptedError(batchId, 'disconnected', `connection closed (${code})`));
-      this.pendingBatches.clear();
-      clearTimeout(this.deadPeerTimer);
-      this.closed(refusedStatus === undefined ? code : ABNORMAL_CLOSURE, reason.toString(), refusedStatus);
-    });
   }
 
-  private closed(code: number, reason: string, refusedStatus: number | undefined): void {
-    if (!this.running) {
-      this.emit('stopped', { code, reason: reason || 'stopped' });
-      for (const resolve of this.stoppedResolvers.splice(0)) resolve();
+  private closed(end: StreamSocketEnd): void {
+    this.welcomed = false;
+    for (const [batchId, pending] of this.pendingBatches)
+      pending.reject(new EventsNotAcceptedError(batchId, 'disconnected', `connection closed (${end.code})`));
+    this.pendingBatches.clear();
+    if (end.retryInMs !== null) {
+      const why = end.refused === undefined ? end.reason : `upgrade refused (${end.refused.status})`;
+      this.emit('disconnected', { code: end.code, reason: why, retryInMs: end.retryInMs });
       return;
     }
-    if (!shouldReconnect(code) || refusedStatus === 401) {
-      this.running = false;
-      this.emit('stopped', { code, reason: refusedStatus === 401 ? 'credential refused (401)' : reason });
-      return;
-    }
-    const retryInMs = fullJitterDelay(this.attempt++, this.backoff);
-    const why = refusedStatus === undefined ? reason : `upgrade refused (${refusedStatus})`;
-    this.emit('disconnected', { code, reason: why, retryInMs });
-    this.reconnectTimer = setTimeout(() => {
-      if (this.running) this.connect();
-    }, retryInMs);
+    const reason = end.refused?.status === 401 ? 'credential refused (401)' : end.reason;
+    this.emit('stopped', { code: end.code, reason });
   }
 
-  /** Re-arms the dead-peer timer: the server pings every pingIntervalMs, so silence means it is gone. */
-  private watchPeer(socket: WebSocket): void {
-    const timeoutMs = this.pingIntervalMs * (this.options.deadAfterPingIntervals ?? 2.5);
-    if (this.deadPeerTimer) {
-      this.deadPeerTimer.refresh();
-      return;
-    }
-    this.deadPeerTimer = setTimeout(() => {
-      this.deadPeerTimer = undefined;
-      if (this.socket === socket) socket.terminate();
-    }, timeoutMs);
-    this.deadPeerTimer.unref();
-  }
-
-  private async receive(socket: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
-    if (this.socket !== socket) return;
-    const bytes = Buffer.isBuffer(data)
-      ? data
-      : Array.isArray(data)
-        ? Buffer.concat(data)
-        : Buffer.from(data);
-    this.stats.bytesReceived += bytes.length;
-    if (isBinary) {
-      const snapshot = await decodeSnapshot(bytes);
-      if (!snapshot.ok) return this.protocolViolation(socket, snapshot.error.message);
-      if (this.socket === socket) this.applySnapshot(socket, snapshot.message);
-      return;
-    }
-    const parsed = parseServerMessage(bytes.toString());
-    if (!parsed.ok) return this.protocolViolation(socket, parsed.error.message);
-    const message = parsed.message;
+  private receive(message: ServerMessage, frameBytes: number): void {
+    this.stats.bytesReceived += frameBytes;
     switch (message.type) {
       case 'welcome':
-        this.attempt = 0;
-        this.pingIntervalMs = message.pingIntervalMs;
-        clearTimeout(this.deadPeerTimer);
-        this.deadPeerTimer = undefined;
-        this.watchPeer(socket);
         this.state.retain(message.streams);
         this.welcomed = true;
-        this.emit('connected', { firewallId: message.firewallId, streams: message.streams, url: socket.url });
+        this.emit('connected', {
+          firewallId: message.firewallId,
+          streams: message.streams,
+          url: this.socket.url ?? '',
+        });
         return;
       case 'snapshot':
-        return this.applySnapshot(socket, message);
+        return this.applySnapshot(message);
       case 'deltas':
-        return this.applyDeltas(socket, message);
+        return this.applyDeltas(message);
       case 'streams':
         this.state.retain(message.streams);
         for (const streamId of this.awaitingSnapshot)
@@ -347,7 +241,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     else pending.resolve();
   }
 
-  private applySnapshot(socket: WebSocket, snapshot: SnapshotMessage): void {
+  private applySnapshot(snapshot: SnapshotMessage): void {
     const state = this.state.stream(snapshot.stream);
     if (!state) return; // no longer held (moved meanwhile)
     this.awaitingSnapshot.delete(snapshot.stream);
@@ -367,10 +261,10 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       count: snapshot.entries.length,
     };
     this.emit('snapshot', event);
-    this.applied(socket, event);
+    this.applied(event);
   }
 
-  private applyDeltas(socket: WebSocket, deltas: DeltasMessage): void {
+  private applyDeltas(deltas: DeltasMessage): void {
     const state = this.state.stream(deltas.stream);
     if (!state || this.awaitingSnapshot.has(deltas.stream)) return;
     switch (state.fit(deltas)) {
@@ -381,7 +275,6 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       case 'otherEpoch':
         this.stats.gaps++;
         this.resync(
-          socket,
           deltas.stream,
           `deltas ${deltas.fromSeq}..${deltas.toSeq} do not follow seq ${state.seq}`,
         );
@@ -394,14 +287,10 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     if (actual !== deltas.checksum) {
       this.stats.mismatches++;
       this.emit('mismatch', { stream: deltas.stream, expected: deltas.checksum, actual });
-      this.resync(
-        socket,
-        deltas.stream,
-        `checksum ${actual} after seq ${deltas.toSeq}, expected ${deltas.checksum}`,
-      );
+      this.resync(deltas.stream, `checksum ${actual} after seq ${deltas.toSeq}, expected ${deltas.checksum}`);
       return;
     }
-    this.applied(socket, {
+    this.applied({
       stream: deltas.stream,
       epoch: deltas.epoch,
       seq: deltas.toSeq,
@@ -410,7 +299,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     });
   }
 
-  private applied(socket: WebSocket, event: AppliedEvent): void {
+  private applied(event: AppliedEvent): void {
     this.emit('applied', event);
     this.pendingAcks.set(event.stream, { epoch: event.epoch, seq: event.seq });
     if (this.ackScheduled) return;
@@ -418,26 +307,15 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     this.ackScheduled = true;
     setImmediate(() => {
       this.ackScheduled = false;
-      if (this.socket !== socket) return;
       for (const [stream, { epoch, seq }] of this.pendingAcks) {
-        this.send(socket, { type: 'ack', v: PROTOCOL_VERSION, stream, epoch, seq });
+        this.socket.send({ type: 'ack', v: PROTOCOL_VERSION, stream, epoch, seq });
       }
       this.pendingAcks.clear();
     });
   }
 
-  private resync(socket: WebSocket, stream: StreamId, reason: string): void {
+  private resync(stream: StreamId, reason: string): void {
     this.awaitingSnapshot.add(stream);
-    this.send(socket, { type: 'resync', v: PROTOCOL_VERSION, stream, reason: reason.slice(0, 200) });
-  }
-
-  private protocolViolation(socket: WebSocket, message: string): void {
-    // A close reason is at most 123 bytes on the wire.
-    if (this.socket === socket)
-      socket.close(CLOSE_CODES.malformedFrame, Buffer.from(message).subarray(0, 123));
-  }
-
-  private send(socket: WebSocket, message: ClientMessage): void {
-    if (socket.readyState === WebSocket.OPEN) socket.send(encodeClientMessage(message));
+    this.socket.send({ type: 'resync', v: PROTOCOL_VERSION, stream, reason: reason.slice(0, 200) });
   }
 }
