@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseErrorCode } from './database-error';
 import type { PrismaClient } from './generated/prisma/client';
-import { createTestDatabase, type TestDatabase } from './testing';
-
-const FOREIGN_KEY_VIOLATION = '23503';
+import { createTestDatabase, expectSqlState, SQL_STATE, type TestDatabase } from './testing';
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -16,15 +13,8 @@ beforeAll(async () => {
 afterAll(() => db.dispose());
 
 /** Expects the database to refuse `operation` through the named same-tenant foreign key. */
-async function expectRefusedBy(operation: Promise<unknown>, constraint: string): Promise<void> {
-  const error = await operation.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, 'the database accepted a group of another tenant').toBeDefined();
-  expect(databaseErrorCode(error)).toBe(FOREIGN_KEY_VIOLATION);
-  expect(String((error as Error).message)).toContain(constraint);
-}
+const expectRefusedBy = (operation: Promise<unknown>, constraint: string) =>
+  expectSqlState(operation, SQL_STATE.foreignKeyViolation, constraint);
 
 async function twoTenants() {
   const [a, b] = await Promise.all([

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseErrorCode, isUniqueViolation } from './database-error';
 import type { ApiKeyRole, FirewallStatus, PrismaClient } from './generated/prisma/client';
-import { createTestDatabase, type TestDatabase } from './testing';
+import { createTestDatabase, expectSqlState, SQL_STATE, type TestDatabase } from './testing';
 
-const CHECK_VIOLATION = '23514';
-const UNIQUE_VIOLATION = '23505';
-const INSUFFICIENT_PRIVILEGE = '42501';
+const {
+  checkViolation: CHECK_VIOLATION,
+  uniqueViolation: UNIQUE_VIOLATION,
+  insufficientPrivilege: INSUFFICIENT_PRIVILEGE,
+} = SQL_STATE;
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -16,15 +18,6 @@ beforeAll(async () => {
   prisma = db.prisma;
 });
 afterAll(() => db.dispose());
-
-async function expectSqlState(operation: Promise<unknown>, sqlState: string): Promise<void> {
-  const error = await operation.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, 'the database accepted what it must refuse').toBeDefined();
-  expect(databaseErrorCode(error)).toBe(sqlState);
-}
 
 const makeTenant = () => prisma.tenant.create({ data: { name: `tenant-${randomUUID()}` } });
 const makeProvider = () => prisma.mdrProvider.create({ data: { name: `provider-${randomUUID()}` } });
