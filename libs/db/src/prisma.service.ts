@@ -21,6 +21,14 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
     return this.backend.copyThenQuery<Row>(copy, sql, params);
   }
 
+  /**
+   * `COPY into FROM STDIN` fed with `rows` (COPY's text format), on a connection of its own: one statement, so
+   * every row is stored or (on any error, e.g. a unique violation) none. Returns the number of rows copied.
+   */
+  copyRows(into: string, rows: string): Promise<number> {
+    return this.backend.copyRows(into, rows);
+  }
+
   // onApplicationShutdown runs after every module's onModuleDestroy, so queue workers that
   // drain there can still finish their database work.
   async onApplicationShutdown(): Promise<void> {

@@ -8,6 +8,8 @@ export interface DatabaseBackend {
   readonly adapter: SqlDriverAdapterFactory;
   /** A COPY then a statement, in one transaction: see PrismaService.copyThenQuery. */
   copyThenQuery<Row>(copy: CopyIn, sql: string, params: readonly unknown[]): Promise<Row[]>;
+  /** A COPY on its own (one statement, atomic): see PrismaService.copyRows. */
+  copyRows(into: string, rows: string): Promise<number>;
   /** Releases the pool or the embedded database; call after the Prisma client disconnected. */
   close(): Promise<void>;
 }

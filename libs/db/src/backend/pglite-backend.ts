@@ -38,6 +38,8 @@ export async function openPgliteBackend(
         await tx.query(`COPY ${copy.into} FROM '/dev/blob'`, [], { blob: new Blob([copy.rows]) });
         return (await tx.query<Row>(sql, [...params])).rows;
       }),
+    copyRows: async (into: string, rows: string) =>
+      (await opened.query(`COPY ${into} FROM '/dev/blob'`, [], { blob: new Blob([rows]) })).affectedRows ?? 0,
     close: async () => {
       try {
         await opened.close();

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { DbModuleOptions } from '../db-module-options';
 import { applyMigrations } from '../migrations/apply-migrations';
 import type { DatabaseBackend } from './database-backend';
-import { copyThenQuery } from './postgres-copy';
+import { copyRows, copyThenQuery } from './postgres-copy';
 
 export async function openPostgresBackend(
   databaseUrl: string,
@@ -22,6 +22,7 @@ export async function openPostgresBackend(
     // The pool is ours: the adapter leaves an external pool open on disconnect, and close() ends it.
     adapter: new PrismaPg(pool),
     copyThenQuery: (copy, sql, params) => copyThenQuery(pool, copy, sql, params),
+    copyRows: (into, rows) => copyRows(pool, into, rows),
     close: () => pool.end(),
   };
 }

@@ -27,3 +27,15 @@ export async function copyThenQuery<Row>(
     client.release(broken);
   }
 }
+
+/** One COPY, atomic on its own, on a connection of the pool (DatabaseBackend.copyRows): the rows it copied. */
+export async function copyRows(pool: pg.Pool, into: string, rows: string): Promise<number> {
+  const client = await pool.connect();
+  try {
+    const copy = client.query(copyFrom(`COPY ${into} FROM STDIN`));
+    await pipeline(Readable.from([rows]), copy);
+    return copy.rowCount;
+  } finally {
+    client.release();
+  }
+}
