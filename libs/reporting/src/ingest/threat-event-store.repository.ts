@@ -28,7 +28,7 @@ export interface InsertOutcome {
   stored: number;
 }
 
-/** Writes threat events: one INSERT per batch, idempotent by the event's identity (occurred_at, id). */
+/** Writes threat events: one COPY or INSERT per batch, idempotent by the event's identity (occurred_at, id). */
 @Injectable()
 export class ThreatEventStoreRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -47,28 +47,39 @@ export class ThreatEventStoreRepository {
   }
 
   /**
+   * Stores a batch whose events all lie inside the accepted window: one COPY straight into threat_event, PostgreSQL's
+   * cheapest way in (rows buffered into multi-row heap inserts, no staging table, no second pass). The constant
+   * columns (tenant, firewall, group, time of receipt) are appended to each row, since COPY has no way to name a
+   * value for a column. A batch with an event already stored fails whole with a unique violation and is stored
+   * again through the staging table, skipping what is stored.
+   */
+  async copy(batch: StoredBatch): Promise<InsertOutcome> {
+    const { target } = batch;
+    const constants = `\t${target.tenantId}\t${batch.firewallId}\t${target.groupId}\t${batch.receivedAt.toISOString()}\n`;
+    try {
+      const stored = await this.prisma.copyRows(
+        `threat_event (${STAGED_EVENT_COLUMNS.join(', ')}, tenant_id, firewall_id, group_id, received_at)`,
+        batch.rows.replaceAll('\n', constants),
+      );
+      return { inside: stored, stored };
+    } catch (error) {
+      if (databaseErrorCode(error) !== '23505') throw error;
+      return this.run(stagedCopy(batch), insertStaged('ON CONFLICT DO NOTHING'), paramsOf(batch));
+    }
+  }
+
+  /**
    * Inserts the events inside the window, skipping those already stored: the rows are COPYed into a staging table
-   * (temporary, emptied at commit), then one INSERT ... SELECT moves them, in one transaction. The worker does no
-   * per-event work, and PostgreSQL parses the rows as cheaply as it can.
+   * (temporary, emptied at commit), then one INSERT ... SELECT moves them, in one transaction. For a batch that may
+   * have events outside the window; `copy` stores the others.
    *
    * Most batches are new: a plain INSERT stores them, which costs PostgreSQL noticeably less per row than
    * ON CONFLICT's speculative insertion. Only a batch with an event already stored (a resend, a job run again
    * after its worker died) fails with a unique violation and is inserted again, skipping what is stored.
    */
   async insert(batch: StoredBatch): Promise<InsertOutcome> {
-    const params = [
-      batch.earliest.toISOString(),
-      batch.latest.toISOString(),
-      batch.target.tenantId,
-      batch.firewallId,
-      batch.target.groupId,
-      batch.receivedAt.toISOString(),
-    ];
-    const copy = {
-      setup: CREATE_STAGE,
-      into: `${STAGE} (${STAGED_EVENT_COLUMNS.join(', ')})`,
-      rows: batch.rows,
-    };
+    const copy = stagedCopy(batch);
+    const params = paramsOf(batch);
     try {
       return await this.run(copy, insertStaged(''), params);
     } catch (error) {
@@ -84,6 +95,22 @@ export class ThreatEventStoreRepository {
 }
 
 const STAGE = 'threat_event_stage';
+
+function stagedCopy(batch: StoredBatch): CopyIn {
+  return { setup: CREATE_STAGE, into: `${STAGE} (${STAGED_EVENT_COLUMNS.join(', ')})`, rows: batch.rows };
+}
+
+/** The parameters of insertStaged. */
+function paramsOf(batch: StoredBatch): unknown[] {
+  return [
+    batch.earliest.toISOString(),
+    batch.latest.toISOString(),
+    batch.target.tenantId,
+    batch.firewallId,
+    batch.target.groupId,
+    batch.receivedAt.toISOString(),
+  ];
+}
 
 /** Once per connection (a temporary table lives as long as its session); rows are dropped at each commit. */
 const CREATE_STAGE = `

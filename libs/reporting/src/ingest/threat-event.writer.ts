@@ -95,14 +95,19 @@ export class ThreatEventWriter {
     latest: Date,
   ): Promise<InsertOutcome> {
     await this.partitions.ensureDays(days);
-    return this.repository.insert({
+    const stored = {
       firewallId: batch.firewallId,
       receivedAt: batch.receivedAt,
       target,
       rows: batch.events.rows,
       earliest,
       latest,
-    });
+    };
+    // Days wholly inside the window (the common case: today's events) have every event inside it: nothing to skip.
+    const wholeDays =
+      days.length === batch.events.days.length &&
+      days.every((day) => day >= earliest && day.getTime() + DAY_MS - 1 <= latest.getTime());
+    return wholeDays ? this.repository.copy(stored) : this.repository.insert(stored);
   }
 
   private discard(discarded: StoreOutcome['discarded']): StoreOutcome {
