@@ -3,7 +3,7 @@ import { ApiKeyRole, FirewallStatus } from '@threatline/db';
 import { createTestApi, TestApi } from '@threatline/http/testing';
 import { PubSub } from '@threatline/messaging';
 import { exclusionStreamId, settingsStreamId, stateChecksumOf, type StreamEntry } from '@threatline/protocol';
-import { firewallChannel, streamChannel } from '@threatline/streams';
+import { streamChannel, tenantFirewallsChannel } from '@threatline/streams';
 import { makeApiKey, makeEnrollmentToken, makeFirewall, makeGroup, makeTenant } from '../support/factories';
 
 const ADD = `mutation($groupId: ID!, $type: ExclusionType!, $value: String!) {
@@ -170,7 +170,7 @@ describe('agent streams written by mutations', () => {
   it('tells the gateways when a firewall moves or is deregistered', async () => {
     const firewall = await makeFirewall(api.prisma, tenantId, groupId);
     const target = await makeGroup(api.prisma, tenantId);
-    await listen(firewallChannel(firewall.id));
+    await listen(tenantFirewallsChannel(tenantId));
     const moved = await api.graphql(
       'mutation($f: ID!, $g: ID!) { moveFirewall(firewallId: $f, groupId: $g) { groupId } }',
       { f: firewall.id, g: target.id },
@@ -178,7 +178,10 @@ describe('agent streams written by mutations', () => {
     );
     expect(moved.errors).toBeUndefined();
     await vi.waitFor(() =>
-      expect(notices).toContainEqual({ channel: firewallChannel(firewall.id), message: '{"kind":"moved"}' }),
+      expect(notices).toContainEqual({
+        channel: tenantFirewallsChannel(tenantId),
+        message: JSON.stringify({ firewallId: firewall.id, kind: 'moved' }),
+      }),
     );
     const gone = await api.graphql(
       'mutation($f: ID!) { deregisterFirewall(firewallId: $f) { status } }',
@@ -188,8 +191,8 @@ describe('agent streams written by mutations', () => {
     expect(gone.errors).toBeUndefined();
     await vi.waitFor(() =>
       expect(notices).toContainEqual({
-        channel: firewallChannel(firewall.id),
-        message: '{"kind":"deregistered"}',
+        channel: tenantFirewallsChannel(tenantId),
+        message: JSON.stringify({ firewallId: firewall.id, kind: 'deregistered' }),
       }),
     );
   });

@@ -132,7 +132,7 @@ export class FleetService {
       return this.repository.updateFirewall(tx, tenantId, firewallId, { groupId });
     });
     // Its group streams (mdr:g, exc:g) changed: the gateway holding its socket swaps them.
-    await this.streams.notifyFirewall(firewallId, 'moved');
+    await this.streams.notifyFirewall({ firewallId, tenantId }, 'moved');
     return moved;
   }
 
@@ -170,7 +170,7 @@ export class FleetService {
       },
     );
     // The gateway holding its socket closes it (the credential already stopped working).
-    await this.streams.notifyFirewall(firewallId, 'deregistered');
+    await this.streams.notifyFirewall({ firewallId, tenantId }, 'deregistered');
     return deregistered;
   }
 

@@ -14,7 +14,7 @@ import {
   type ServerMessage,
   type StreamId,
 } from '@threatline/protocol';
-import { firewallChannel, parseFirewallNotice } from '@threatline/streams';
+import { parseFirewallNotice, tenantFirewallsChannel } from '@threatline/streams';
 import type { RawData, WebSocket } from 'ws';
 import { AckCollector } from './ack-collector';
 import { AgentConnection, type ConnectedFirewall, type StreamCursor } from './agent-connection';
@@ -39,9 +39,10 @@ const INTERNAL_ERROR = 1011;
 export class AgentSessions {
   private readonly logger = new Logger(AgentSessions.name);
   private readonly connections = new Set<AgentConnection>();
-  /** Connections per firewall (normally one), and the bus subscription to the firewall's notices. */
-  private readonly byFirewall = new Map<string, Set<AgentConnection>>();
-  private readonly firewallWatches = new Map<string, Promise<Unsubscribe | undefined>>();
+  /** Connections per firewall (normally one: an array, lighter than a Set). */
+  private readonly byFirewall = new Map<string, AgentConnection[]>();
+  /** The bus subscription to each tenant's firewall notices, while a firewall of the tenant is connected here. */
+  private readonly tenantWatches = new Map<string, TenantWatch>();
   private readonly heartbeat: Heartbeat;
   private readonly reconciler: NodeJS.Timeout;
   private readonly allClosedWaiters: (() => void)[] = [];
@@ -71,13 +72,12 @@ export class AgentSessions {
     const connection = new AgentConnection(socket, firewall, new Date(), this.options);
     this.connections.add(connection);
     this.metrics.connections.set(this.connections.size);
-    let siblings = this.byFirewall.get(firewall.firewallId);
-    if (!siblings) {
-      siblings = new Set();
-      this.byFirewall.set(firewall.firewallId, siblings);
-      this.watchFirewall(firewall.firewallId);
+    const siblings = this.byFirewall.get(firewall.firewallId);
+    if (siblings) siblings.push(connection);
+    else {
+      this.byFirewall.set(firewall.firewallId, [connection]);
+      this.watchTenant(firewall);
     }
-    siblings.add(connection);
     this.presence.connected(firewall.firewallId, connection.connectedAt);
 
     socket.on('message', (data, isBinary) => this.onFrame(connection, data, isBinary));
@@ -167,6 +167,8 @@ export class AgentSessions {
     seq: number,
     checksum: string | null,
   ): void {
+    // The id as the stream's channel holds it: the agents of a tenant or group share one copy of the string.
+    streamId = this.fanout.channel(streamId)?.id ?? streamId;
     const cursor: StreamCursor = {
       epoch,
       seq,
@@ -229,39 +231,58 @@ export class AgentSessions {
     const { firewallId } = connection.firewall;
     this.presence.disconnected(firewallId, connection.connectedAt, new Date());
     const siblings = this.byFirewall.get(firewallId);
-    if (siblings?.delete(connection) && siblings.size === 0) {
-      this.byFirewall.delete(firewallId);
-      this.unwatchFirewall(firewallId);
+    const index = siblings?.indexOf(connection) ?? -1;
+    if (siblings && index >= 0) {
+      siblings.splice(index, 1);
+      if (siblings.length === 0) {
+        this.byFirewall.delete(firewallId);
+        this.unwatchTenant(connection.firewall.tenantId);
+      }
     }
     if (this.connections.size === 0) for (const resolve of this.allClosedWaiters.splice(0)) resolve();
   }
 
-  private watchFirewall(firewallId: string): void {
+  /**
+   * Counts one more firewall of the tenant connected here, subscribing to the tenant's firewall notices with the
+   * first. The firewall's tenantId becomes the watch's string, so the connections of a tenant share one copy.
+   */
+  private watchTenant(firewall: ConnectedFirewall): void {
+    const watch = this.tenantWatches.get(firewall.tenantId);
+    if (watch) {
+      watch.firewalls++;
+      firewall.tenantId = watch.tenantId;
+      return;
+    }
+    const { tenantId } = firewall;
     const subscription = this.pubSub
-      .subscribe(firewallChannel(firewallId), (message) => void this.onFirewallNotice(firewallId, message))
+      .subscribe(tenantFirewallsChannel(tenantId), (message) => void this.onFirewallNotice(message))
       .catch((error: unknown) => {
         // The periodic reconcile still applies moves and deregistrations, later.
-        this.logger.warn(`watching firewall ${firewallId} failed: ${String(error)}`);
+        this.logger.warn(`watching the firewalls of tenant ${tenantId} failed: ${String(error)}`);
         return undefined;
       });
-    this.firewallWatches.set(firewallId, subscription);
+    this.tenantWatches.set(tenantId, { tenantId, firewalls: 1, subscription });
   }
 
-  private unwatchFirewall(firewallId: string): void {
-    const subscription = this.firewallWatches.get(firewallId);
-    this.firewallWatches.delete(firewallId);
-    void subscription
-      ?.then((unsubscribe) => unsubscribe?.())
-      .catch((error: unknown) => this.logger.warn(`unwatching firewall ${firewallId}: ${String(error)}`));
+  private unwatchTenant(tenantId: string): void {
+    const watch = this.tenantWatches.get(tenantId);
+    if (!watch || --watch.firewalls > 0) return;
+    this.tenantWatches.delete(tenantId);
+    void watch.subscription
+      .then((unsubscribe) => unsubscribe?.())
+      .catch((error: unknown) => this.logger.warn(`unwatching tenant ${tenantId}: ${String(error)}`));
   }
 
-  private async onFirewallNotice(firewallId: string, message: Buffer): Promise<void> {
+  private async onFirewallNotice(message: Buffer): Promise<void> {
     const notice = parseFirewallNotice(message);
-    if (notice?.kind === 'deregistered') {
+    // Notices of the tenant's other firewalls (held by other gateways, or nowhere) are not ours.
+    if (!notice || !this.byFirewall.has(notice.firewallId)) return;
+    const { firewallId } = notice;
+    if (notice.kind === 'deregistered') {
       this.disconnectFirewall(firewallId);
       return;
     }
-    // A move (or a notice we cannot read): the database says where the firewall is now.
+    // A move: the database says where the firewall is now.
     try {
       const states = await this.firewalls.states([firewallId]);
       this.apply(firewallId, states.get(firewallId));
@@ -282,7 +303,7 @@ export class AgentSessions {
   }
 
   private disconnectFirewall(firewallId: string): void {
-    for (const connection of this.byFirewall.get(firewallId) ?? []) {
+    for (const connection of [...(this.byFirewall.get(firewallId) ?? [])]) {
       connection.close(CLOSE_CODES.credentialRevoked, 'the firewall was deregistered');
     }
   }
@@ -320,6 +341,14 @@ export class AgentSessions {
   private send(connection: AgentConnection, message: ServerMessage): void {
     connection.sendText(encodeServerMessage(message));
   }
+}
+
+interface TenantWatch {
+  /** The one copy of the tenant's id the connections of the tenant share. */
+  tenantId: string;
+  /** Firewalls of the tenant connected here. */
+  firewalls: number;
+  subscription: Promise<Unsubscribe | undefined>;
 }
 
 function textOf(data: RawData): string {

@@ -33,27 +33,35 @@ export function parseStreamNotice(message: Buffer | string): StreamNotice {
   }
 }
 
-/** `firewall:<id>`: the firewall changed group (its streams changed) or was deregistered (close its socket). */
-export function firewallChannel(firewallId: string): string {
-  return `firewall:${firewallId}`;
+/**
+ * `firewalls:<tenantId>`: a firewall of the tenant changed group (its streams changed) or was deregistered (close its
+ * socket). One channel per tenant, not per firewall: a gateway holding 20,000 agents subscribes once per tenant
+ * instead of once per agent (each subscription costs the gateway memory and Redis a channel), and ignores notices
+ * for firewalls it does not hold.
+ */
+export function tenantFirewallsChannel(tenantId: string): string {
+  return `firewalls:${tenantId}`;
 }
 
 export type FirewallNoticeKind = 'moved' | 'deregistered';
 
 export interface FirewallNotice {
+  firewallId: string;
   kind: FirewallNoticeKind;
 }
 
 export function encodeFirewallNotice(notice: FirewallNotice): string {
-  return JSON.stringify({ kind: notice.kind });
+  return JSON.stringify({ firewallId: notice.firewallId, kind: notice.kind });
 }
 
 /** The notice, or null when the payload is not one. */
 export function parseFirewallNotice(message: Buffer | string): FirewallNotice | null {
   try {
-    const value: unknown = JSON.parse(message.toString());
-    const kind = (value as { kind?: unknown } | null)?.kind;
-    return kind === 'moved' || kind === 'deregistered' ? { kind } : null;
+    const value = JSON.parse(message.toString()) as { firewallId?: unknown; kind?: unknown } | null;
+    const firewallId = value?.firewallId;
+    const kind = value?.kind;
+    if (typeof firewallId !== 'string') return null;
+    return kind === 'moved' || kind === 'deregistered' ? { firewallId, kind } : null;
   } catch {
     return null;
   }

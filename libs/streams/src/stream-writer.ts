@@ -6,8 +6,8 @@ import { checksumItemOf, type StreamEntry, type StreamId } from '@threatline/pro
 import {
   encodeFirewallNotice,
   encodeStreamNotice,
-  firewallChannel,
   streamChannel,
+  tenantFirewallsChannel,
   type FirewallNoticeKind,
 } from './notices';
 import { sameJson } from './same-entry';
@@ -101,10 +101,17 @@ export class StreamWriter {
 
   /**
    * Tells the gateways that a firewall moved to another group (its stream set changed) or was deregistered (its
-   * socket must close), on `firewall:<id>`. Call after the transaction committed; never throws, as notify.
+   * socket must close), on its tenant's `firewalls:<tenantId>`. Call after the transaction committed; never throws,
+   * as notify.
    */
-  async notifyFirewall(firewallId: string, kind: FirewallNoticeKind): Promise<void> {
-    await this.publish(firewallChannel(firewallId), encodeFirewallNotice({ kind }));
+  async notifyFirewall(
+    firewall: { firewallId: string; tenantId: string },
+    kind: FirewallNoticeKind,
+  ): Promise<void> {
+    await this.publish(
+      tenantFirewallsChannel(firewall.tenantId),
+      encodeFirewallNotice({ firewallId: firewall.firewallId, kind }),
+    );
   }
 
   private async publish(channel: string, message: string): Promise<void> {
