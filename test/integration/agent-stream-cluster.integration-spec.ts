@@ -1,15 +1,10 @@
 import type { AgentClient, AppliedEvent } from '@threatline/agent-client';
-import { TEST_REDIS_URL } from '@threatline/http/testing';
 import { indicatorEntry, mdrTenantStreamId, type StreamId } from '@threatline/protocol';
 import type { StreamChange } from '@threatline/streams';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectConverged, startAgent, startStreamCluster, type StreamCluster } from '../support/agent-stream';
 import { makeFirewall, makeGroup, makeTenant } from '../support/factories';
-import { freePort, startNode, waitFor, type RunningProcess } from '../support/processes';
-
-const streamEntry = resolve(__dirname, '../../services/stream/dist/main.js');
+import type { RunningProcess } from '../support/processes';
 
 interface Agent {
   client: AgentClient;
@@ -145,23 +140,9 @@ describe('agent stream: several gateways', () => {
     });
 
     it('its agents reconnect to another and converge, nothing lost, nothing applied twice', async () => {
-      expect(existsSync(streamEntry), 'services/stream must be built (npm run build)').toBe(true);
-      const port = await freePort();
-      killed = startNode(streamEntry, {
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        DATABASE_URL: cluster.databaseUrl,
-        REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: cluster.queuePrefix,
-        MIGRATE_ON_START: 'false',
-        LOG_LEVEL: 'warn',
-      });
-      const doomed = `ws://127.0.0.1:${port}/agent/v1`;
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
-        60_000,
-        `services/stream to be ready:\n${killed.output()}`,
-      );
+      const gateway = await cluster.startGatewayProcess();
+      killed = gateway.process;
+      const doomed = gateway.streamUrl;
       const survivor = cluster.nodes[1]!.streamUrl;
       const moving = await Promise.all(Array.from({ length: 10 }, () => agentOn([doomed, survivor])));
       const staying = await Promise.all(Array.from({ length: 5 }, () => agentOn([survivor])));

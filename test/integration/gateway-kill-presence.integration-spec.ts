@@ -1,14 +1,9 @@
 import type { AgentClient } from '@threatline/agent-client';
 import { ApiKeyRole } from '@threatline/db';
-import { TEST_REDIS_URL } from '@threatline/http/testing';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startAgent, startStreamCluster, type StreamCluster } from '../support/agent-stream';
 import { makeApiKey, makeFirewall, makeGroup, makeTenant } from '../support/factories';
-import { freePort, startNode, waitFor, type RunningProcess } from '../support/processes';
-
-const streamEntry = resolve(__dirname, '../../services/stream/dist/main.js');
+import type { RunningProcess } from '../support/processes';
 
 /**
  * Presence leases: a gateway process killed without a clean shutdown writes no disconnects;
@@ -71,24 +66,9 @@ describe('presence when a gateway process is killed', () => {
   }
 
   it('marks its firewalls disconnected once its lease expired, but not those that reconnected elsewhere', async () => {
-    expect(existsSync(streamEntry), 'services/stream must be built (npm run build)').toBe(true);
-    const port = await freePort();
-    killed = startNode(streamEntry, {
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: cluster.databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: cluster.queuePrefix,
-      MIGRATE_ON_START: 'false',
-      LOG_LEVEL: 'warn',
-      PRESENCE_LEASE_SECONDS: '2',
-    });
-    await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
-      60_000,
-      `services/stream to be ready:\n${killed.output()}`,
-    );
-    const doomed = `ws://127.0.0.1:${port}/agent/v1`;
+    const gateway = await cluster.startGatewayProcess({ PRESENCE_LEASE_SECONDS: '2' });
+    killed = gateway.process;
+    const doomed = gateway.streamUrl;
     const survivor = cluster.nodes[0]!.streamUrl;
 
     const stranded = await agentOn([doomed]); // has nowhere else to go

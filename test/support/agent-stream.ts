@@ -11,10 +11,14 @@ import { deleteRedisKeys } from '@threatline/messaging/testing';
 import { streamsOfFirewall, type StreamId } from '@threatline/protocol';
 import { StreamReader, StreamWriter, type AppliedChanges, type StreamChange } from '@threatline/streams';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
+import { startNode, waitFor, type RunningProcess } from './processes';
+
+const STREAM_ENTRY = resolve(__dirname, '../../services/stream/dist/main.js');
 
 /** Timings short enough for tests; limits as in production unless a test says otherwise. */
 export const TEST_GATEWAY_OPTIONS: Partial<GatewayOptions> = {
@@ -44,6 +48,8 @@ export interface StreamCluster {
   queuePrefix: string;
   /** Starts one more node on the same database and bus. */
   addNode(gateway?: Partial<GatewayOptions>): Promise<GatewayNode>;
+  /** Starts the built services/stream as a process of its own on the same database and bus (to kill it). */
+  startGatewayProcess(env?: Record<string, string>): Promise<{ process: RunningProcess; streamUrl: string }>;
   /** Applies changes to a stream in one transaction and announces them, as the domain writers do. */
   append(streamId: StreamId, changes: readonly StreamChange[]): Promise<AppliedChanges>;
   reader(): StreamReader;
@@ -108,12 +114,29 @@ export async function startStreamCluster(
     return node.app;
   };
 
+  async function startGatewayProcess(env: Record<string, string> = {}) {
+    expect(existsSync(STREAM_ENTRY), 'services/stream must be built (npm run build)').toBe(true);
+    const port = await freePort();
+    const process = startNode(STREAM_ENTRY, {
+      ...testConfigEnv({ port, dataDir, databaseUrl: database.url, queuePrefix }),
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
+      60_000,
+      `services/stream to be ready:\n${process.output()}`,
+    );
+    return { process, streamUrl: `ws://127.0.0.1:${port}/agent/v1` };
+  }
+
   return {
     nodes,
     prisma: database.prisma,
     databaseUrl: database.url,
     queuePrefix,
     addNode,
+    startGatewayProcess,
     reader: () => first().get(StreamReader),
     async append(streamId, changes) {
       const writer = first().get(StreamWriter);
