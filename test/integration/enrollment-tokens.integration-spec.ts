@@ -2,10 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditModule } from '@threatline/audit';
 import { AuthModule, hashSecret } from '@threatline/auth';
-import { ApiKeyRole, PrismaClient } from '@threatline/db';
+import { PrismaClient } from '@threatline/db';
 import { EnrollmentModule } from '@threatline/enrollment';
 import { createTestApi, TestApi } from '@threatline/http/testing';
-import { makeApiKey, makeEnrollmentToken, makeGroup, makeTenant } from '../support/factories';
+import {
+  makeEnrollmentToken,
+  makeGroup,
+  makeTenantWithKeys,
+  type TenantWithKeys,
+} from '../support/factories';
 
 const TOKEN_FIELDS = 'id groupId prefix expiresAt maxUses uses requireApproval state createdAt revokedAt';
 const CREATE = `mutation($groupId: ID!, $expiresInSeconds: Int!, $maxUses: Int!, $requireApproval: Boolean) {
@@ -38,23 +43,6 @@ interface Listed {
   enrollmentTokens: {
     edges: { cursor: string; node: TokenNode }[];
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  };
-}
-
-interface TenantWithKeys {
-  tenantId: string;
-  groupId: string;
-  adminKey: string;
-  readerKey: string;
-}
-
-async function makeTenantWithKeys(prisma: PrismaClient): Promise<TenantWithKeys> {
-  const tenantId = (await makeTenant(prisma)).id;
-  return {
-    tenantId,
-    groupId: (await makeGroup(prisma, tenantId)).id,
-    adminKey: (await makeApiKey(prisma, ApiKeyRole.FLEET_ADMIN, { tenantId })).secret,
-    readerKey: (await makeApiKey(prisma, ApiKeyRole.READ_ONLY, { tenantId })).secret,
   };
 }
 

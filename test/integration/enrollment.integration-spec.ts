@@ -1,31 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditModule } from '@threatline/audit';
 import { AuthModule, hashSecret } from '@threatline/auth';
-import { ApiKeyRole, PrismaClient } from '@threatline/db';
+import { PrismaClient } from '@threatline/db';
 import { EnrollmentModule } from '@threatline/enrollment';
 import { createTestApi, TestApi } from '@threatline/http/testing';
-import { makeApiKey, makeEnrollmentToken, makeGroup, makeTenant } from '../support/factories';
+import { makeEnrollmentToken, makeTenantWithKeys, type TenantWithKeys } from '../support/factories';
 
 /** The 201 body of POST /api/v1/enrollments. */
 interface Enrolled {
   firewallId: string;
   credential: string;
   streamUrl: string;
-}
-
-interface TenantWithKeys {
-  tenantId: string;
-  groupId: string;
-  adminKey: string;
-}
-
-async function makeTenantWithKeys(prisma: PrismaClient): Promise<TenantWithKeys> {
-  const tenantId = (await makeTenant(prisma)).id;
-  return {
-    tenantId,
-    groupId: (await makeGroup(prisma, tenantId)).id,
-    adminKey: (await makeApiKey(prisma, ApiKeyRole.FLEET_ADMIN, { tenantId })).secret,
-  };
 }
 
 /** An enrollment token (active, 10 uses, an hour by default), put into any state a test needs. */

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditModule } from '@threatline/audit';
 import { AuthModule } from '@threatline/auth';
-import { ApiKeyRole, PrismaClient } from '@threatline/db';
 import { ExclusionsModule } from '@threatline/exclusions';
 import { createTestApi, TestApi } from '@threatline/http/testing';
-import { makeApiKey, makeGroup, makeTenant } from '../support/factories';
+import { makeGroup, makeTenantWithKeys, type TenantWithKeys } from '../support/factories';
 
 const FIELDS = 'id groupId type value comment createdById createdByName createdAt';
 const ADD = `mutation($groupId: ID!, $type: ExclusionType!, $value: String!, $comment: String) {
@@ -31,26 +30,6 @@ interface Listed {
   threatExclusions: {
     edges: { node: Exclusion }[];
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  };
-}
-
-interface TenantWithKeys {
-  tenantId: string;
-  groupId: string;
-  adminKey: string;
-  adminKeyId: string;
-  readerKey: string;
-}
-
-async function makeTenantWithKeys(prisma: PrismaClient): Promise<TenantWithKeys> {
-  const tenantId = (await makeTenant(prisma)).id;
-  const admin = await makeApiKey(prisma, ApiKeyRole.FLEET_ADMIN, { tenantId });
-  return {
-    tenantId,
-    groupId: (await makeGroup(prisma, tenantId)).id,
-    adminKey: admin.secret,
-    adminKeyId: admin.id,
-    readerKey: (await makeApiKey(prisma, ApiKeyRole.READ_ONLY, { tenantId })).secret,
   };
 }
 

@@ -34,6 +34,27 @@ export async function makeGroup(prisma: PrismaClient, tenantId: string, name = `
   return prisma.firewallGroup.create({ data: { tenantId, name } });
 }
 
+export interface TenantWithKeys {
+  tenantId: string;
+  groupId: string;
+  adminKey: string;
+  adminKeyId: string;
+  readerKey: string;
+}
+
+/** A tenant with one group, a fleet admin key and a read-only key: the usual cast of a GraphQL test. */
+export async function makeTenantWithKeys(prisma: PrismaClient): Promise<TenantWithKeys> {
+  const tenantId = (await makeTenant(prisma)).id;
+  const admin = await makeApiKey(prisma, ApiKeyRole.FLEET_ADMIN, { tenantId });
+  return {
+    tenantId,
+    groupId: (await makeGroup(prisma, tenantId)).id,
+    adminKey: admin.secret,
+    adminKeyId: admin.id,
+    readerKey: (await makeApiKey(prisma, ApiKeyRole.READ_ONLY, { tenantId })).secret,
+  };
+}
+
 export async function makeFirewall(
   prisma: PrismaClient,
   tenantId: string,
