@@ -1,4 +1,6 @@
-import { expect } from 'vitest';
+// node:assert, not vitest: this module is on @threatline/db/testing, which the benchmarks (plain CommonJS, no vitest)
+// load for createTestDatabase; vitest refuses to be required there.
+import assert from 'node:assert/strict';
 import { databaseErrorCode } from '../database-error';
 
 /** PostgreSQL error codes (SQLSTATE) that the database's own rules raise. */
@@ -22,7 +24,10 @@ export async function expectSqlState(
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(error, 'the database accepted what it must refuse').toBeDefined();
-  expect(databaseErrorCode(error)).toBe(sqlState);
-  if (constraint !== undefined) expect(String((error as Error).message)).toContain(constraint);
+  assert.notEqual(error, undefined, 'the database accepted what it must refuse');
+  assert.equal(databaseErrorCode(error), sqlState);
+  if (constraint !== undefined) {
+    const message = String((error as Error).message);
+    assert.ok(message.includes(constraint), `expected "${message}" to name ${constraint}`);
+  }
 }
