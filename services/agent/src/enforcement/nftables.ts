@@ -1,6 +1,7 @@
 import type { AgentLog } from '../log';
 import type { AddressSets } from './address-policy';
 import { diffIntervals, formatInterval, NO_INTERVALS, type Ipv4Intervals } from './ipv4-intervals';
+import { CoalescingRunner } from './coalescing-runner';
 import { NftError, type NftRunner } from './nft-runner';
 
 const SETS = { drop: 'drop4', log: 'log4', exclude: 'exclude4' } as const;
@@ -66,8 +67,7 @@ export type NftablesStatus = 'off' | 'unavailable' | 'starting' | 'in-step' | 'f
  */
 export class NftablesEnforcer {
   private applied: AddressSets | null = null;
-  private wanted: (() => AddressSets) | null = null;
-  private running: Promise<void> | null = null;
+  private readonly runner = new CoalescingRunner<AddressSets>((target) => this.moveTo(target));
   private state: NftablesStatus = 'starting';
   private lastError: string | null = null;
 
@@ -85,48 +85,40 @@ export class NftablesEnforcer {
    *  once); resolves when the kernel holds them (or enforcement is unavailable). */
   update(wanted: () => AddressSets): Promise<void> {
     if (this.state === 'unavailable') return Promise.resolve();
-    this.wanted = wanted;
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.runner.request(wanted);
   }
 
   /** Resolves when every update asked so far is applied. */
-  async idle(): Promise<void> {
-    while (this.running !== null) await this.running;
+  idle(): Promise<void> {
+    return this.runner.idle();
   }
 
-  private async drain(): Promise<void> {
-    while (this.wanted !== null) {
-      const target = this.wanted();
-      this.wanted = null;
-      try {
-        await this.run(this.scriptTo(target));
-        this.applied = target;
-        if (this.state !== 'in-step')
-          this.log.info(`nftables: table ip ${this.table} in step with the state`);
-        this.state = 'in-step';
-        this.lastError = null;
-      } catch (error) {
-        if (
-          this.applied === null &&
-          error instanceof NftError &&
-          (error.missing || /permitted|denied/i.test(error.message))
-        ) {
-          this.state = 'unavailable';
-          this.lastError = error.message;
-          this.log.warn(
-            `nftables: unavailable (${error.message}); the agent runs without kernel enforcement (decision API only)`,
-          );
-          return;
-        }
-        this.state = 'failing';
-        this.lastError = error instanceof Error ? error.message : String(error);
-        this.log.error(`nftables: ${this.lastError}; the table is rebuilt on the next change`);
-        // What the kernel holds is unknown now: the next run replaces the table as a whole.
-        this.applied = null;
+  private async moveTo(target: AddressSets): Promise<void> {
+    if (this.state === 'unavailable') return;
+    try {
+      await this.run(this.scriptTo(target));
+      this.applied = target;
+      if (this.state !== 'in-step') this.log.info(`nftables: table ip ${this.table} in step with the state`);
+      this.state = 'in-step';
+      this.lastError = null;
+    } catch (error) {
+      if (
+        this.applied === null &&
+        error instanceof NftError &&
+        (error.missing || /permitted|denied/i.test(error.message))
+      ) {
+        this.state = 'unavailable';
+        this.lastError = error.message;
+        this.log.warn(
+          `nftables: unavailable (${error.message}); the agent runs without kernel enforcement (decision API only)`,
+        );
+        return;
       }
+      this.state = 'failing';
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.log.error(`nftables: ${this.lastError}; the table is rebuilt on the next change`);
+      // What the kernel holds is unknown now: the next run replaces the table as a whole.
+      this.applied = null;
     }
   }
 

@@ -2,6 +2,7 @@ import type { ExclusionEntry, IocEntry } from '@threatline/matcher';
 import type { AgentLog } from '../log';
 import type { AgentSettings } from '../model/settings';
 import { writeFileAtomic } from '../state/atomic-file';
+import { CoalescingRunner } from './coalescing-runner';
 
 type RpzAction = 'drop' | 'log';
 const RANK: Record<RpzAction, number> = { log: 1, drop: 2 };
@@ -80,8 +81,9 @@ function selfOrParents(name: string): string[] {
 /** Writes the zone file atomically, coalescing updates that come while a write is in progress. */
 export class RpzWriter {
   private serial = 0;
-  private wanted: (() => { text: string; counts: RpzCounts }) | null = null;
-  private running: Promise<void> | null = null;
+  private readonly runner = new CoalescingRunner<{ text: string; counts: RpzCounts }>((zone) =>
+    this.write(zone),
+  );
   lastCounts: RpzCounts | null = null;
   lastError: string | null = null;
 
@@ -97,30 +99,21 @@ export class RpzWriter {
   }
 
   update(zone: (serial: number) => { text: string; counts: RpzCounts }): Promise<void> {
-    this.wanted = () => zone(this.nextSerial());
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.runner.request(() => zone(this.nextSerial()));
   }
 
-  async idle(): Promise<void> {
-    while (this.running !== null) await this.running;
+  idle(): Promise<void> {
+    return this.runner.idle();
   }
 
-  private async drain(): Promise<void> {
-    while (this.wanted !== null) {
-      const build = this.wanted;
-      this.wanted = null;
-      const { text, counts } = build();
-      try {
-        await writeFileAtomic(this.path, text);
-        this.lastCounts = counts;
-        this.lastError = null;
-      } catch (error) {
-        this.lastError = error instanceof Error ? error.message : String(error);
-        this.log.error(`rpz: cannot write ${this.path}: ${this.lastError}`);
-      }
+  private async write({ text, counts }: { text: string; counts: RpzCounts }): Promise<void> {
+    try {
+      await writeFileAtomic(this.path, text);
+      this.lastCounts = counts;
+      this.lastError = null;
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.log.error(`rpz: cannot write ${this.path}: ${this.lastError}`);
     }
   }
 }
