@@ -44,10 +44,15 @@ async function server(options: {
   return { url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}/agent/v1`, hellos };
 }
 
-function open(
-  url: string,
-  events: { received: ServerMessage[]; ends: StreamSocketEnd[]; violations: string[] },
-) {
+interface Recorded {
+  received: ServerMessage[];
+  ends: StreamSocketEnd[];
+  violations: string[];
+}
+
+const recorder = (): Recorded => ({ received: [], ends: [], violations: [] });
+
+function open(url: string, events: Recorded) {
   const socket = new StreamSocket(
     {
       urls: [url],
@@ -86,11 +91,7 @@ const welcome = JSON.stringify({
 describe('StreamSocket', () => {
   it('says hello with the cursors held and hands over decoded messages in order', async () => {
     const { url, hellos } = await server({ onConnection: (peer) => peer.send(welcome) });
-    const events = {
-      received: [] as ServerMessage[],
-      ends: [] as StreamSocketEnd[],
-      violations: [] as string[],
-    };
+    const events = recorder();
     open(url, events);
     await until(() => events.received.length === 1);
     expect(hellos).toEqual([
@@ -107,11 +108,7 @@ describe('StreamSocket', () => {
         peer.send(attempt === 0 ? '{"type":"welcome"' : welcome);
       },
     });
-    const events = {
-      received: [] as ServerMessage[],
-      ends: [] as StreamSocketEnd[],
-      violations: [] as string[],
-    };
+    const events = recorder();
     open(url, events);
     await until(() => events.received.length === 1);
     expect(closes).toEqual([CLOSE_CODES.malformedFrame]);
@@ -125,11 +122,7 @@ describe('StreamSocket', () => {
 
   it('stops for good when the upgrade is refused with 401, keeping what the server said', async () => {
     const { url } = await server({ refuse: { status: 401, body: 'credential revoked' } });
-    const events = {
-      received: [] as ServerMessage[],
-      ends: [] as StreamSocketEnd[],
-      violations: [] as string[],
-    };
+    const events = recorder();
     open(url, events);
     await until(() => events.ends.length === 1);
     expect(events.ends[0]).toMatchObject({
@@ -148,11 +141,7 @@ describe('StreamSocket', () => {
         if (attempt === 0) peer.close(CLOSE_CODES.credentialRevoked, 'deregistered');
       },
     });
-    const revoked = {
-      received: [] as ServerMessage[],
-      ends: [] as StreamSocketEnd[],
-      violations: [] as string[],
-    };
+    const revoked = recorder();
     open(url, revoked);
     await until(() => revoked.ends.length === 1);
     expect(revoked.ends[0]).toMatchObject({
@@ -161,11 +150,7 @@ describe('StreamSocket', () => {
       retryInMs: null,
     });
 
-    const stopped = {
-      received: [] as ServerMessage[],
-      ends: [] as StreamSocketEnd[],
-      violations: [] as string[],
-    };
+    const stopped = recorder();
     const socket = open(url, stopped);
     await until(() => stopped.received.length === 1);
     await socket.stop();
