@@ -1,37 +1,77 @@
+import { BlockTable, PAYLOAD_BITS, PAYLOAD_MASK, blockBucket1, blockBucket2 } from './block-table';
 import { BucketTable } from './bucket-table';
-import { CidrTable } from './cidr-table';
+import { CidrTable, NETMASK, keyNetwork, keyPrefix } from './cidr-table';
 import type { HitBuffer, HitKind } from './hit-buffer';
+import { U32Table } from './u32-table';
 
+// A network payload (a byte, for a /16 or a /24 block): bits 0-4 the longest network of its level covering the
+// block as prefix + 1 (0: none), then two flags that send a lookup to the full network walk.
+const LENGTH_MASK = 31;
+/** More than one network of this level covers the block. */
+const NESTED = 32;
+/** (/24 blocks) Networks longer than /24 lie inside the block. */
+const SUB = 64;
+const SLOW = NESTED | SUB;
+/** Index prefix + 1 (0: no network): the network mask and the network-key bit, so a key is built without a
+ *  branch: (address & KEY_MASK[q]) | KEY_BIT[q]. */
+const KEY_MASK = Int32Array.from({ length: 33 }, (_, q) => (q === 0 ? 0 : NETMASK[q - 1]!));
+const KEY_BIT = Int32Array.from({ length: 33 }, (_, q) => (q === 0 ? 0 : 1 << (32 - q)));
 /** The filter is 256 KB: worth it from this many entries; dropped under half. */
 const FILTER_MIN = 65536;
 /** One bit for each of the 2^21 /21 blocks. */
 export const FILTER_WORDS = 1 << 16;
 const FILTER_BLOCK_BITS = 21;
+/** Shared by every index without a network of /16 or shorter; replaced by its own array on the first one. */
+const NO_SHORT_NETWORKS = new Uint8Array(65536);
+
+export interface DerivedNetworkIndex {
+  filter: Int32Array;
+  staleFilterBits: number;
+  shortNetworks: Uint8Array;
+  blocks: BlockTable;
+  subNetworks: U32Table;
+}
 
 /**
- * The ipv4 and cidr entries. Every lookup probes the exact addresses (BucketTable: two independent reads and no
- * branch on their result). The networks, whose lookup does branch on what it reads, sit behind a filter of one
- * bit per /21 block, "some network intersects this block": small enough to stay in cache, so the branch on it is
- * resolved quickly, and clear for most traffic addresses. Network removals leave bits set (a wasted probe at
- * worst); the filter is rebuilt when stale bits pile up, and on load. Smaller sets (whose tables stay in cache
- * anyway) have no filter.
+ * The ipv4 and cidr entries. Every lookup probes the exact addresses (BucketTable: two independent cache lines,
+ * no branch on what they hold). The networks sit behind a filter of one bit per /21 block, "some network
+ * intersects this block" (256 KB, so it mostly stays in cache, and clear for most traffic): memory accesses, not
+ * instructions, bound this loop, so most lookups touch the exact table only. Behind the filter, a fixed set of reads
+ * and no branch on what they find: one byte per /16 block naming the longest network of /0../16 covering it
+ * (64 KB), and one BlockTable word per /24 block naming the longest network of /17../24 covering it (two cache
+ * lines). A network hit is pushed as its network key (built from the address and the prefix; decide resolves it
+ * to a slot). Only the rare blocks with nested networks of one level, or with networks longer than /24, take the
+ * per-length walk (CidrTable.collect). The payloads are derived from the networks (the same set gives the same
+ * payloads whatever the order of changes) and stored, so a load needs no pass over the networks. Network removals
+ * leave filter bits set (a wasted probe at worst); the filter is rebuilt when stale bits pile up. Smaller sets
+ * (whose tables stay in cache anyway) have no filter.
  */
 export class AddressIndex {
   filter: Int32Array = new Int32Array(0);
   /** Networks removed since the filter was built; their bits may still be set. */
   staleFilterBits = 0;
+  shortNetworks: Uint8Array;
+  readonly blocks: BlockTable;
+  /** Per /24 block: how many networks longer than /24 lie inside (value0). */
+  readonly subNetworks: U32Table;
 
-  /** With a stored filter (from a load, so no pass over the entries is needed), or one built here if due. */
   constructor(
     readonly exact: BucketTable,
     readonly networks: CidrTable,
-    stored?: { filter: Int32Array; staleFilterBits: number },
+    derived?: DerivedNetworkIndex,
   ) {
-    if (stored !== undefined) {
-      this.filter = stored.filter;
-      this.staleFilterBits = stored.staleFilterBits;
-    } else if (this.size >= FILTER_MIN) {
-      this.rebuildFilter();
+    if (derived !== undefined) {
+      this.filter = derived.filter;
+      this.staleFilterBits = derived.staleFilterBits;
+      this.shortNetworks = derived.shortNetworks.length === 0 ? NO_SHORT_NETWORKS : derived.shortNetworks;
+      this.blocks = derived.blocks;
+      this.subNetworks = derived.subNetworks;
+    } else {
+      this.shortNetworks = NO_SHORT_NETWORKS;
+      this.blocks = BlockTable.forCount(networks.size);
+      this.subNetworks = new U32Table();
+      networks.forEachNetwork((network, prefix) => this.noteNetwork(network, prefix, true));
+      if (this.size >= FILTER_MIN) this.rebuildFilter();
     }
   }
 
@@ -47,6 +87,11 @@ export class AddressIndex {
     return this.exact.size + this.networks.size;
   }
 
+  /** The /16 directory as stored: empty while it is the shared all-zero one. */
+  get ownShortNetworks(): Uint8Array {
+    return this.shortNetworks === NO_SHORT_NETWORKS ? new Uint8Array(0) : this.shortNetworks;
+  }
+
   insertAddress(address: number): number {
     const slot = this.exact.insert(address);
     if (this.filter.length === 0 && this.size >= FILTER_MIN) this.rebuildFilter();
@@ -54,7 +99,9 @@ export class AddressIndex {
   }
 
   insertNetwork(network: number, prefix: number): number {
+    const known = this.networks.find(network, prefix) >= 0;
     const slot = this.networks.insert(network, prefix);
+    if (!known) this.noteNetwork(network, prefix, true);
     if (this.filter.length > 0) this.markNetwork(network, prefix);
     else if (this.size >= FILTER_MIN) this.rebuildFilter();
     return slot;
@@ -66,19 +113,21 @@ export class AddressIndex {
   }
 
   removeNetworkAt(slot: number): void {
+    const key = this.networks.table.keyAt(slot);
     this.networks.removeAt(slot);
+    this.noteNetwork(keyNetwork(key), keyPrefix(key), false);
     this.noteRemoval(true);
   }
 
-  /** Pushes a hit for the entry equal to `address` and for every network containing it, longest prefix first;
-   *  returns how many. */
+  /** Pushes a hit for the entry equal to `address` (its slot) and for every network containing it (its network
+   *  key), longest prefix first; returns how many. */
   lookup(address: number, hits: HitBuffer, exactKind: HitKind, networkKind: HitKind): number {
     const first = hits.count;
     this.probeExact(address | 0, hits, exactKind);
     const filter = this.filter;
     const block = address >>> (32 - FILTER_BLOCK_BITS);
     if (filter.length === 0 || (filter[block >>> 5]! & (1 << (block & 31))) !== 0) {
-      this.networks.collect(address, hits, networkKind);
+      this.probeNetworks(address | 0, hits, networkKind);
     }
     return hits.count - first;
   }
@@ -120,8 +169,89 @@ export class AddressIndex {
     hits.count = count + found;
   }
 
+  /** The /24 block's payload (the OR of the words holding the block: at most one, and an empty word is 0) and
+   *  the /16 block's, each pushed as a network key when it names a network; both written, counted arithmetically. */
+  private probeNetworks(address: number, hits: HitBuffer, kind: HitKind): void {
+    const words = this.blocks.words;
+    const buckets = this.blocks.buckets;
+    const block = address >>> 8;
+    const q1 = blockBucket1(block, buckets) << 2;
+    const q2 = blockBucket2(block, buckets) << 2;
+    // word & (-1 when its high 24 bits are the block, else 0): (x - 1) >> 31 is -1 for x = 0 only (x < 2^24).
+    let w = words[q1]!;
+    let long = w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    w = words[q1 + 1]!;
+    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    w = words[q1 + 2]!;
+    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    w = words[q1 + 3]!;
+    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    w = words[q2]!;
+    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    w = words[q2 + 1]!;
+    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    w = words[q2 + 2]!;
+    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    w = words[q2 + 3]!;
+    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    long &= PAYLOAD_MASK;
+    const short = this.shortNetworks[address >>> 16]!;
+    const qLong = long & LENGTH_MASK;
+    const qShort = short & LENGTH_MASK;
+    const first = hits.count;
+    const kinds = hits.kinds;
+    const slots = hits.slots;
+    kinds[first] = kind;
+    slots[first] = (address & KEY_MASK[qLong]!) | KEY_BIT[qLong]!;
+    const second = first + ((0 - qLong) >>> 31);
+    kinds[second] = kind;
+    slots[second] = (address & KEY_MASK[qShort]!) | KEY_BIT[qShort]!;
+    hits.count = second + ((0 - qShort) >>> 31);
+    if (((long | short) & SLOW) !== 0) this.collectAll(address, first, hits, kind);
+  }
+
+  /** Every network containing the address, by the per-length walk, replacing the hits from `first` on. */
+  private collectAll(address: number, first: number, hits: HitBuffer, kind: HitKind): void {
+    hits.count = first;
+    this.networks.collect(address, hits, kind);
+    const table = this.networks.table;
+    for (let i = first; i < hits.count; i++) hits.slots[i] = table.keyAt(hits.slots[i]!);
+  }
+
   byteLength(): number {
-    return this.exact.byteLength() + this.networks.byteLength() + this.filter.byteLength;
+    return (
+      this.exact.byteLength() +
+      this.networks.byteLength() +
+      this.filter.byteLength +
+      this.ownShortNetworks.byteLength +
+      this.blocks.byteLength() +
+      this.subNetworks.byteLength()
+    );
+  }
+
+  /** Brings the payloads of the blocks a network covers up to date after it was added or removed. */
+  private noteNetwork(network: number, prefix: number, added: boolean): void {
+    if (prefix <= 16) {
+      if (this.shortNetworks === NO_SHORT_NETWORKS) this.shortNetworks = new Uint8Array(65536);
+      const first = network >>> 16;
+      const end = first + (1 << (16 - prefix));
+      for (let b = first; b < end; b++) {
+        this.shortNetworks[b] = added ? withNetwork(this.shortNetworks[b]!, prefix) : this.shortPayload(b);
+      }
+    } else if (prefix <= 24) {
+      const first = network >>> 8;
+      const end = first + (1 << (24 - prefix));
+      for (let b = first; b < end; b++) {
+        this.blocks.set(b, added ? withNetwork(this.blocks.get(b), prefix) : this.blockPayload(b));
+      }
+    } else {
+      const block = network >>> 8;
+      const counter = this.subNetworks.insert(block);
+      const count = this.subNetworks.value0(counter) + (added ? 1 : -1);
+      if (count > 0) this.subNetworks.setValues(counter, count, 0);
+      else this.subNetworks.removeAt(counter);
+      this.blocks.set(block, added ? this.blocks.get(block) | SUB : this.blockPayload(block));
+    }
   }
 
   private markNetwork(network: number, prefix: number): void {
@@ -145,4 +275,35 @@ export class AddressIndex {
     this.networks.forEachNetwork((network, prefix) => this.markNetwork(network, prefix));
     this.staleFilterBits = 0;
   }
+
+  /** The payload of /16 block `b` from the networks of /0../16. */
+  private shortPayload(b: number): number {
+    return this.payloadFor(b << 16, this.networks.lengths & 0x1ffff, 0);
+  }
+
+  /** The payload of /24 block `b` from the networks of /17../24 and the count of longer ones inside. */
+  private blockPayload(b: number): number {
+    const sub = this.subNetworks.find(b) >= 0 ? SUB : 0;
+    return this.payloadFor(b << 8, this.networks.lengths & 0x1fe0000, sub);
+  }
+
+  private payloadFor(base: number, lengths: number, flags: number): number {
+    let longest = -1;
+    let count = 0;
+    while (lengths !== 0) {
+      const prefix = 31 - Math.clz32(lengths);
+      lengths ^= 1 << prefix;
+      if (this.networks.find(base & NETMASK[prefix]!, prefix) < 0) continue;
+      if (longest < 0) longest = prefix;
+      count++;
+    }
+    return flags | (count > 1 ? NESTED : 0) | (longest + 1);
+  }
+}
+
+/** A payload with one more network of its level, of `prefix`. */
+function withNetwork(payload: number, prefix: number): number {
+  const length = payload & LENGTH_MASK;
+  const nested = length !== 0 ? NESTED : 0;
+  return (payload & SLOW) | nested | Math.max(length, prefix + 1);
 }

@@ -82,7 +82,7 @@ describe('BucketTable', () => {
       const other = random();
       if (!keys.has(other)) expect(probe(index, other)).toBe(-1);
     }
-  });
+  }, 30_000);
 
   it('gives memory back when emptied', () => {
     const table = new BucketTable();

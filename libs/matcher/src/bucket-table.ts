@@ -1,5 +1,5 @@
-/** Marks an empty slot. The key 0xFFFFFFFF itself lives in the extra slot at index `capacity`. */
-const EMPTY = -1;
+import { EMPTY, KeyValueSlots } from './key-value-slots';
+
 /** Four keys a bucket (16 bytes, inside one cache line); at least four buckets. */
 const BUCKET = 4;
 const MIN_CAPACITY = 16;
@@ -29,24 +29,15 @@ export function otherBucket(key: number, bucket: number, shift: number): number 
  * runs too long grows the table. Values sit in a second array, read only on a hit. Capacities are powers of two.
  * Slot numbers held by the caller become stale after an insert or remove.
  */
-export class BucketTable {
-  /** capacity + 1 keys; exposed read-only for the hot lookup loop and the serializer. */
-  keys: Int32Array;
-  /** Two values per slot: values[2 * slot], values[2 * slot + 1]. */
-  values: Int32Array;
-  capacity: number;
+export class BucketTable extends KeyValueSlots {
   /** 32 - log2(bucket count). */
   shift: number;
-  size = 0;
-  hasEmptyKey = false;
   /** xorshift state choosing which resident to move (deterministic, so a build gives the same bytes). */
   private random = 0x2545f491;
 
   constructor(capacity = MIN_CAPACITY) {
-    this.capacity = capacity;
+    super(capacity);
     this.shift = shiftFor(capacity);
-    this.keys = new Int32Array(capacity + 1).fill(EMPTY);
-    this.values = new Int32Array((capacity + 1) * 2);
   }
 
   static forCount(count: number): BucketTable {
@@ -55,12 +46,8 @@ export class BucketTable {
 
   static fromParts(keys: Int32Array, values: Int32Array, size: number, hasEmptyKey: boolean): BucketTable {
     const table = new BucketTable(MIN_CAPACITY);
-    table.capacity = keys.length - 1;
+    table.adopt(keys, values, size, hasEmptyKey);
     table.shift = shiftFor(table.capacity);
-    table.keys = keys;
-    table.values = values;
-    table.size = size;
-    table.hasEmptyKey = hasEmptyKey;
     return table;
   }
 
@@ -111,39 +98,12 @@ export class BucketTable {
     return this.find(key);
   }
 
-  keyAt(slot: number): number {
-    return slot === this.capacity ? EMPTY : this.keys[slot]!;
-  }
-
-  value0(slot: number): number {
-    return this.values[slot * 2]!;
-  }
-
-  value1(slot: number): number {
-    return this.values[slot * 2 + 1]!;
-  }
-
-  setValues(slot: number, value0: number, value1: number): void {
-    this.values[slot * 2] = value0;
-    this.values[slot * 2 + 1] = value1;
-  }
-
   removeAt(slot: number): void {
     this.size--;
     if (slot === this.capacity) this.hasEmptyKey = false;
     else this.keys[slot] = EMPTY;
     this.setValues(slot, 0, 0);
     if (this.capacity > MIN_CAPACITY && this.size < this.capacity * MIN_LOAD) this.resize(this.capacity / 2);
-  }
-
-  forEachSlot(visit: (slot: number) => void): void {
-    const keys = this.keys;
-    for (let i = 0; i < this.capacity; i++) if (keys[i] !== EMPTY) visit(i);
-    if (this.hasEmptyKey) visit(this.capacity);
-  }
-
-  byteLength(): number {
-    return this.keys.byteLength + this.values.byteLength;
   }
 
   private findIn(bucket: number, key: number): number {
@@ -194,13 +154,8 @@ export class BucketTable {
   }
 
   private resize(capacity: number): void {
-    const oldKeys = this.keys;
-    const oldValues = this.values;
-    const oldCapacity = this.capacity;
-    this.capacity = capacity;
+    const { keys: oldKeys, values: oldValues, capacity: oldCapacity } = this.reallocate(capacity);
     this.shift = shiftFor(capacity);
-    this.keys = new Int32Array(capacity + 1).fill(EMPTY);
-    this.values = new Int32Array((capacity + 1) * 2);
     for (let i = 0; i < oldCapacity; i++) {
       const key = oldKeys[i]!;
       if (key !== EMPTY) this.place(key, oldValues[i * 2]!, oldValues[i * 2 + 1]!);

@@ -50,6 +50,11 @@ export class CidrTable {
     return this.table.size;
   }
 
+  /** Bit p set: a network of prefix p is present. */
+  get lengths(): number {
+    return this.lengthsInUse;
+  }
+
   find(network: number, prefix: number): number {
     return this.table.find(networkKey(network, prefix));
   }

@@ -34,7 +34,7 @@ export function decide(
     let dropsHere = false;
     for (let i = 0; i < hits.count; i++) {
       const kind = hits.kinds[i]! as HitKind;
-      const slot = hits.slots[i]!;
+      const slot = slotOf(iocs, kind, hits.slots[i]!);
       const meta = metaOf(iocs, kind, slot, source);
       if (meta === ABSENT) continue;
       const field = FIELD_OF_KIND[kind]!;
@@ -62,6 +62,12 @@ export function decide(
   }
   if (matches.length > 0) return { action: drop ? 'drop' : 'log', matches };
   return excludedBy === null ? { action: 'allow', matches } : { action: 'allow', matches, excludedBy };
+}
+
+/** The table slot of a hit: network hits carry their network key (AddressIndex.lookup builds it without a
+ *  probe), resolved here, for the few addresses that match. */
+function slotOf(iocs: IocTables, kind: HitKind, slot: number): number {
+  return kind === HitKind.SrcNetwork || kind === HitKind.DstNetwork ? iocs.networks.table.find(slot) : slot;
 }
 
 function metaOf(iocs: IocTables, kind: HitKind, slot: number, source: IocSource): number {

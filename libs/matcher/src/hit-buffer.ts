@@ -17,7 +17,8 @@ const CAPACITY = 512;
 
 /**
  * The matches of one lookup or check, as (kind, slot) pairs in preallocated arrays, so the hot-path lookups
- * allocate nothing. Slots stay valid until the next change to the matcher.
+ * allocate nothing. Slots stay valid until the next change to the matcher. A network hit (SrcNetwork,
+ * DstNetwork) carries the network key instead of a slot (see AddressIndex.lookup).
  */
 export class HitBuffer {
   count = 0;

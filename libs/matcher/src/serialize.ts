@@ -1,6 +1,7 @@
 import { AddressIndex, FILTER_WORDS } from './address-index';
 import { AuditTable } from './audit-table';
 import { BinaryReader, BinaryWriter } from './binary';
+import { BlockTable } from './block-table';
 import { Bloom } from './bloom';
 import { BucketTable } from './bucket-table';
 import { CidrTable } from './cidr-table';
@@ -15,7 +16,7 @@ import { U32Table } from './u32-table';
 import { UrlIndex } from './url-index';
 
 /** Bump on any change to what writeMatcher writes; the golden-file test holds this to the bytes. */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 
 /** The whole state in the section order of README.md, "Binary format". */
 export function writeMatcher(iocs: IocTables, exclusions: ExclusionIndex): Uint8Array {
@@ -112,17 +113,37 @@ function writeAddressIndex(out: BinaryWriter, index: AddressIndex): void {
   writeCidrTable(out, index.networks);
   out.int32s([index.staleFilterBits]);
   out.int32s(index.filter);
+  out.bytes(index.ownShortNetworks);
+  out.int32s([index.blocks.size]);
+  out.int32s(index.blocks.words);
+  writeU32Table(out, index.subNetworks);
 }
 
 function readAddressIndex(input: BinaryReader): AddressIndex {
   const exact = readBucketTable(input);
   const networks = readCidrTable(input);
-  const [staleBits] = scalars(input, 1) as [number];
+  const [staleFilterBits] = scalars(input, 1) as [number];
   const filter = input.int32s();
+  const shortNetworks = input.bytes();
+  const [blockCount] = scalars(input, 1) as [number];
+  const words = input.int32s();
+  const subNetworks = readU32Table(input);
   if (filter.length !== 0 && filter.length !== FILTER_WORDS) {
     throw new MatcherFormatError('CORRUPT', `the address filter has ${filter.length} words`);
   }
-  return new AddressIndex(exact, networks, { filter, staleFilterBits: staleBits });
+  if (shortNetworks.length !== 0 && shortNetworks.length !== 65536) {
+    throw new MatcherFormatError('CORRUPT', `the /16 network directory has ${shortNetworks.length} bytes`);
+  }
+  if (words.length < 16 || words.length % 4 !== 0 || blockCount > words.length) {
+    throw new MatcherFormatError('CORRUPT', `the /24 block table has ${words.length} words`);
+  }
+  return new AddressIndex(exact, networks, {
+    filter,
+    staleFilterBits,
+    shortNetworks,
+    blocks: BlockTable.fromParts(words, blockCount),
+    subNetworks,
+  });
 }
 
 function writeCidrTable(out: BinaryWriter, table: CidrTable): void {

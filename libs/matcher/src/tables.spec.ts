@@ -218,3 +218,60 @@ describe('AddressIndex', () => {
     expect(index.size).toBe(addresses.size + networks.size);
   }, 30_000);
 });
+
+describe('AddressIndex networks', () => {
+  it('reports every network containing an address as its key, longest first, through adds and removes', () => {
+    // Networks of every level (/0../16 in the /16 directory, /17../24 in the block table, longer ones behind the
+    // per-length walk), nested within and across levels, around a few shared addresses.
+    const prefixes = [0, 1, 8, 12, 16, 17, 20, 23, 24, 25, 30, 31];
+    const bases = [0x0a000000, 0x0a0a0a00, 0xc0a80180, 0xffffff00, 0];
+    const network = fc
+      .tuple(fc.constantFrom(...bases), fc.constantFrom(...prefixes), fc.integer({ min: 0, max: 0xffff }))
+      .map(([base, prefix, jitter]) => ({
+        network: ((base ^ (jitter << 4)) & NETMASK[prefix]!) >>> 0,
+        prefix,
+      }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), network), { maxLength: 80 }),
+        fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 20 }),
+        (steps, extra) => {
+          const index = AddressIndex.empty();
+          const present = new Map<string, { network: number; prefix: number }>();
+          for (const [add, n] of steps) {
+            const id = `${n.network}/${n.prefix}`;
+            if (add) {
+              index.insertNetwork(n.network, n.prefix);
+              present.set(id, n);
+            } else {
+              const slot = index.networks.find(n.network, n.prefix);
+              if (slot >= 0) index.removeNetworkAt(slot);
+              present.delete(id);
+            }
+          }
+          const fresh = AddressIndex.empty();
+          for (const n of present.values()) fresh.insertNetwork(n.network, n.prefix);
+          const probes = [
+            ...extra,
+            ...bases,
+            ...bases.map((b) => b + 0x85),
+            ...steps.map(([, n]) => n.network),
+          ];
+          for (const address of probes) {
+            const expected = [...present.values()]
+              .filter((n) => (address & NETMASK[n.prefix]!) >>> 0 === n.network)
+              .sort((a, b) => b.prefix - a.prefix)
+              .map((n) => `${n.network}/${n.prefix}`);
+            for (const built of [index, fresh]) {
+              const hits = new HitBuffer();
+              built.lookup(address, hits, HitKind.DstExact, HitKind.DstNetwork);
+              const found = Array.from(hits.slots.subarray(0, hits.count), (key) => networkOf(key));
+              expect(found).toEqual(expected);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  }, 30_000);
+});

@@ -1,7 +1,6 @@
 import { u32Hash } from './hash';
+import { EMPTY, KeyValueSlots } from './key-value-slots';
 
-/** Marks an empty slot. The key 0xFFFFFFFF itself lives in the extra slot at index `capacity`. */
-const EMPTY = -1;
 const MIN_CAPACITY = 16;
 const MAX_LOAD = 0.7;
 const MIN_LOAD = 0.15;
@@ -13,23 +12,14 @@ const MIN_LOAD = 0.15;
  * land far apart); deletion shifts the following run back, so there are no tombstones and a miss stops at the
  * first empty slot. Capacities are powers of two.
  */
-export class U32Table {
-  /** capacity + 1 keys; exposed read-only for the hot lookup loops and the serializer. */
-  keys: Int32Array;
-  /** Two values per slot: values[2 * slot], values[2 * slot + 1]. */
-  values: Int32Array;
-  capacity: number;
+export class U32Table extends KeyValueSlots {
   mask: number;
   shift: number;
-  size = 0;
-  hasEmptyKey = false;
 
   constructor(capacity = MIN_CAPACITY) {
-    this.capacity = capacity;
+    super(capacity);
     this.mask = capacity - 1;
     this.shift = 32 - Math.log2(capacity);
-    this.keys = new Int32Array(capacity + 1).fill(EMPTY);
-    this.values = new Int32Array((capacity + 1) * 2);
   }
 
   /** A table sized so `count` keys fit without growing. */
@@ -39,13 +29,9 @@ export class U32Table {
 
   static fromParts(keys: Int32Array, values: Int32Array, size: number, hasEmptyKey: boolean): U32Table {
     const table = new U32Table(MIN_CAPACITY);
-    table.capacity = keys.length - 1;
+    table.adopt(keys, values, size, hasEmptyKey);
     table.mask = table.capacity - 1;
     table.shift = 32 - Math.log2(table.capacity);
-    table.keys = keys;
-    table.values = values;
-    table.size = size;
-    table.hasEmptyKey = hasEmptyKey;
     return table;
   }
 
@@ -94,23 +80,6 @@ export class U32Table {
     return slot;
   }
 
-  keyAt(slot: number): number {
-    return slot === this.capacity ? EMPTY : this.keys[slot]!;
-  }
-
-  value0(slot: number): number {
-    return this.values[slot * 2]!;
-  }
-
-  value1(slot: number): number {
-    return this.values[slot * 2 + 1]!;
-  }
-
-  setValues(slot: number, value0: number, value1: number): void {
-    this.values[slot * 2] = value0;
-    this.values[slot * 2 + 1] = value1;
-  }
-
   /** Removes the key in `slot`; slots after it may move, so slot numbers held by the caller become stale. */
   removeAt(slot: number): void {
     this.size--;
@@ -120,17 +89,6 @@ export class U32Table {
       this.shiftBack(slot);
     }
     if (this.capacity > MIN_CAPACITY && this.size < this.capacity * MIN_LOAD) this.resize(this.capacity / 2);
-  }
-
-  /** Calls `visit` with every occupied slot. */
-  forEachSlot(visit: (slot: number) => void): void {
-    const keys = this.keys;
-    for (let i = 0; i < this.capacity; i++) if (keys[i] !== EMPTY) visit(i);
-    if (this.hasEmptyKey) visit(this.capacity);
-  }
-
-  byteLength(): number {
-    return this.keys.byteLength + this.values.byteLength;
   }
 
   private freeSlotFor(key: number): number {
@@ -162,14 +120,9 @@ export class U32Table {
   }
 
   private resize(capacity: number): void {
-    const oldKeys = this.keys;
-    const oldValues = this.values;
-    const oldCapacity = this.capacity;
-    this.capacity = capacity;
+    const { keys: oldKeys, values: oldValues, capacity: oldCapacity } = this.reallocate(capacity);
     this.mask = capacity - 1;
     this.shift = 32 - Math.log2(capacity);
-    this.keys = new Int32Array(capacity + 1).fill(EMPTY);
-    this.values = new Int32Array((capacity + 1) * 2);
     for (let i = 0; i < oldCapacity; i++) {
       const key = oldKeys[i]!;
       if (key === EMPTY) continue;

@@ -1,0 +1,152 @@
+/** An empty slot. No entry is 0: an entry's payload never is. */
+const EMPTY = 0;
+/** Four words a bucket (16 bytes, inside one cache line). */
+const BUCKET = 4;
+const MIN_BUCKETS = 4;
+/** Two choices of four slots hold keys up to ~0.97 full; 0.85 keeps the displacement walks short. */
+const MAX_LOAD = 0.85;
+const MIN_LOAD = 0.2;
+/** Built (and resized) to about this load, whatever the count: bucket counts are not powers of two. */
+const TARGET_LOAD = 0.7;
+const MAX_KICKS = 500;
+export const PAYLOAD_BITS = 8;
+export const PAYLOAD_MASK = (1 << PAYLOAD_BITS) - 1;
+
+/** The first bucket of a /24 block number (0..2^24-1): the high 24 bits of block * 2^32/phi, scaled. */
+export function blockBucket1(block: number, buckets: number): number {
+  return (((Math.imul(block, 0x9e3779b1) >>> 8) * buckets) / 16777216) | 0;
+}
+
+/** The second bucket: an independent hash, scaled (it may coincide with the first; a lookup then reads one
+ *  bucket twice). */
+export function blockBucket2(block: number, buckets: number): number {
+  return (((Math.imul(block ^ (block >>> 11), 0x85ebca6b) >>> 8) * buckets) / 16777216) | 0;
+}
+
+/**
+ * A 24-bit block number to a nonzero 8-bit payload, packed into one word (block << 8 | payload) of a two-choice
+ * bucketed (cuckoo) table: a lookup reads two independent cache lines and no value array, and can OR together
+ * every word whose high 24 bits equal the block without a branch (an empty word is 0 and adds nothing, even for
+ * block 0). AddressIndex.lookup inlines that probe. Placement is deterministic (xorshift kicks), so a build gives
+ * the same words.
+ */
+export class BlockTable {
+  /** buckets * 4 words; exposed read-only for the hot lookup loop and the serializer. */
+  words: Int32Array;
+  buckets: number;
+  size = 0;
+  private random = 0x2545f491;
+
+  constructor(buckets = MIN_BUCKETS) {
+    this.buckets = buckets;
+    this.words = new Int32Array(buckets * BUCKET);
+  }
+
+  static forCount(count: number): BlockTable {
+    return new BlockTable(bucketsFor(count));
+  }
+
+  static fromParts(words: Int32Array, size: number): BlockTable {
+    const table = new BlockTable(MIN_BUCKETS);
+    table.words = words;
+    table.buckets = words.length / BUCKET;
+    table.size = size;
+    return table;
+  }
+
+  /** The payload of `block`, or 0. */
+  get(block: number): number {
+    const slot = this.slotOf(block);
+    return slot < 0 ? 0 : this.words[slot]! & PAYLOAD_MASK;
+  }
+
+  /** Sets the payload of `block` (1..255); 0 removes the block. */
+  set(block: number, payload: number): void {
+    const slot = this.slotOf(block);
+    if (slot >= 0) {
+      if (payload !== 0) {
+        this.words[slot] = (block << PAYLOAD_BITS) | payload;
+        return;
+      }
+      this.words[slot] = EMPTY;
+      this.size--;
+      if (this.buckets > MIN_BUCKETS && this.size < this.words.length * MIN_LOAD) this.resize();
+      return;
+    }
+    if (payload === 0) return;
+    this.size++;
+    if (this.size > this.words.length * MAX_LOAD) this.resize();
+    this.place((block << PAYLOAD_BITS) | payload);
+  }
+
+  byteLength(): number {
+    return this.words.byteLength;
+  }
+
+  private slotOf(block: number): number {
+    const slot = this.slotIn(blockBucket1(block, this.buckets), block);
+    return slot >= 0 ? slot : this.slotIn(blockBucket2(block, this.buckets), block);
+  }
+
+  private slotIn(bucket: number, block: number): number {
+    const words = this.words;
+    const base = bucket * BUCKET;
+    for (let i = base; i < base + BUCKET; i++) {
+      const word = words[i]!;
+      if (word !== EMPTY && word >>> PAYLOAD_BITS === block) return i;
+    }
+    return -1;
+  }
+
+  private freeIn(bucket: number): number {
+    const base = bucket * BUCKET;
+    for (let i = base; i < base + BUCKET; i++) if (this.words[i] === EMPTY) return i;
+    return -1;
+  }
+
+  /** Puts a word whose block is not in the table into a free slot of one of its buckets, moving residents to
+   *  their other bucket when both are full; grows the table when the walk runs too long. */
+  private place(word: number): void {
+    let from = -1;
+    for (let kick = 0; ; kick++) {
+      const block = word >>> PAYLOAD_BITS;
+      const first = blockBucket1(block, this.buckets);
+      const second = blockBucket2(block, this.buckets);
+      let slot = this.freeIn(first);
+      if (slot < 0) slot = this.freeIn(second);
+      if (slot >= 0) {
+        this.words[slot] = word;
+        return;
+      }
+      if (kick === MAX_KICKS) {
+        this.resize(this.buckets * 2);
+        this.place(word);
+        return;
+      }
+      let random = this.random;
+      random ^= random << 13;
+      random ^= random >>> 17;
+      random ^= random << 5;
+      this.random = random;
+      // Evict from the bucket the word was not just evicted from, so the walk does not undo its last step.
+      const bucket = from === first ? second : first;
+      const victim = bucket * BUCKET + (random & (BUCKET - 1));
+      const evicted = this.words[victim]!;
+      this.words[victim] = word;
+      word = evicted;
+      from = bucket;
+    }
+  }
+
+  private resize(buckets = bucketsFor(this.size)): void {
+    const old = this.words;
+    this.buckets = buckets;
+    this.words = new Int32Array(buckets * BUCKET);
+    for (let i = 0; i < old.length; i++) if (old[i] !== EMPTY) this.place(old[i]!);
+  }
+}
+
+/** Buckets holding `count` words at about the target load. */
+function bucketsFor(count: number): number {
+  return Math.max(MIN_BUCKETS, Math.ceil(count / (BUCKET * TARGET_LOAD)));
+}
