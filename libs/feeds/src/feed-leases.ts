@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { PrismaService } from '@threatline/db';
+import { FeedStatus, PrismaService } from '@threatline/db';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { FEEDS_WORKER_OPTIONS, type FeedsWorkerOptions } from './feeds-worker.options';
@@ -7,6 +7,8 @@ import { FEEDS_WORKER_OPTIONS, type FeedsWorkerOptions } from './feeds-worker.op
 /** A lease being held: `lost` turns true when a heartbeat found it taken over (it had expired meanwhile). */
 export interface HeldLease {
   readonly lost: boolean;
+  /** The feed's status when the lease was taken (read by the same statement: one round trip less for the job). */
+  readonly statusAtClaim: FeedStatus;
 }
 
 /**
@@ -31,8 +33,9 @@ export class FeedLeases {
    */
   async run(feedId: string, work: (lease: HeldLease) => Promise<void>): Promise<boolean> {
     const holder = `${this.process}:${randomUUID()}`;
-    if (!(await this.claim(feedId, holder))) return false;
-    const lease = { lost: false };
+    const statusAtClaim = await this.claim(feedId, holder);
+    if (statusAtClaim === null) return false;
+    const lease = { lost: false, statusAtClaim };
     const heartbeat = setInterval(
       () => {
         void this.renew(feedId, holder).then(
@@ -62,16 +65,16 @@ export class FeedLeases {
     return true;
   }
 
-  /** Takes a free or expired lease. */
-  private async claim(feedId: string, holder: string): Promise<boolean> {
-    const rows = await this.prisma.$queryRaw<{ holder: string }[]>`
+  /** Takes a free or expired lease; answers the feed's status then, or null when the lease is held by another. */
+  private async claim(feedId: string, holder: string): Promise<FeedStatus | null> {
+    const rows = await this.prisma.$queryRaw<{ status: FeedStatus }[]>`
       INSERT INTO feed_lease (feed_id, holder, expires_at)
       SELECT id, ${holder}, now() + ${this.options.leaseMs} * interval '1 millisecond'
       FROM feed WHERE id = ${feedId}::uuid
       ON CONFLICT (feed_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
         WHERE feed_lease.expires_at <= now()
-      RETURNING holder`;
-    return rows.length === 1;
+      RETURNING (SELECT status FROM feed WHERE id = feed_lease.feed_id) AS status`;
+    return rows[0]?.status ?? null;
   }
 
   private async renew(feedId: string, holder: string): Promise<boolean> {

@@ -174,8 +174,8 @@ export class FeedPublicationRepository {
   }
 
   /** The distinct indicators of a feed: sizes its publication batches. */
-  countIndicators(feedId: string): Promise<number> {
-    return this.prisma.feedIndicator.count({ where: { feedId } });
+  countIndicators(tx: Prisma.TransactionClient, feedId: string): Promise<number> {
+    return tx.feedIndicator.count({ where: { feedId } });
   }
 
   transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {

@@ -50,11 +50,13 @@ export class FeedPublisherService {
   private async settle(feedId: string): Promise<void> {
     for (;;) {
       const held = await this.leases.run(feedId, async (lease) => {
-        while (!lease.lost) {
-          const status = await this.repository.statusOf(feedId);
+        let status: FeedStatus | null = lease.statusAtClaim;
+        for (;;) {
           if (status === FeedStatus.PENDING) await this.publishBatches(feedId, lease);
           else if (status === FeedStatus.REVOKING) await this.revokeLocked(feedId);
           else return;
+          if (lease.lost) return;
+          status = await this.repository.statusOf(feedId);
         }
       });
       if (!held) return;
@@ -69,8 +71,8 @@ export class FeedPublisherService {
    * PENDING (revoked meanwhile: the revocation then covers the streams joined so far) or the lease was lost.
    */
   private async publishBatches(feedId: string, lease: HeldLease): Promise<void> {
-    const indicators = await this.repository.countIndicators(feedId);
-    const streamsPerBatch = Math.max(1, Math.floor(CHANGES_PER_TRANSACTION / Math.max(1, indicators)));
+    // Sized once, and only when there are several streams to split (a push to one tenant skips the count).
+    let streamsPerBatch: number | undefined;
     while (!lease.lost) {
       const step = await this.repository.transaction(async (tx) => {
         const feed = await this.repository.lockFeed(tx, feedId);
@@ -78,7 +80,11 @@ export class FeedPublisherService {
         const targets = feedStreamIds(feed.source, await this.repository.targetsOf(tx, feedId));
         const joined = new Set(await this.repository.publishedStreamIds(tx, feedId));
         const todo = targets.filter((streamId) => !joined.has(streamId));
-        const batch = todo.slice(0, streamsPerBatch);
+        if (streamsPerBatch === undefined && todo.length > 1) {
+          const indicators = await this.repository.countIndicators(tx, feedId);
+          streamsPerBatch = Math.max(1, Math.floor(CHANGES_PER_TRANSACTION / Math.max(1, indicators)));
+        }
+        const batch = todo.slice(0, streamsPerBatch ?? todo.length);
         await this.repository.startPublication(tx, feedId);
         await this.repository.addFeedStreams(tx, feedId, batch);
         const heads = await this.reconcile(tx, feedId, batch);
