@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FeedSource, FeedStatus, Prisma, PrismaService, runTransaction } from '@threatline/db';
 import type { IocType } from '@threatline/ioc';
+import type { StreamEntry } from '@threatline/protocol';
 
 export interface LockedFeed {
   id: string;
@@ -22,6 +23,8 @@ export interface IndicatorKey {
 export interface EffectiveEntry extends IndicatorKey {
   auditId: string | null;
   dryRun: boolean | null;
+  /** The key's entry on the stream now (null: none), as read with the stream locked. */
+  current: StreamEntry | null;
 }
 
 /** The worker's view of feeds: state transitions under row locks, and the effective entries of a stream. */
@@ -118,14 +121,20 @@ export class FeedPublicationRepository {
     // join then degenerates into a quadratic nested loop; probing (type, value) instead of (feed_id, type, value)
     // also visits every other tenant's contributions. The entry key is @threatline/protocol's entryKey.
     const rows = await tx.$queryRaw<
-      { type: IocType; value: string; audit_id: string | null; dry_run: boolean | null }[]
+      {
+        type: IocType;
+        value: string;
+        audit_id: string | null;
+        dry_run: boolean | null;
+        current: StreamEntry | null;
+      }[]
     >`
       WITH active AS MATERIALIZED (
         SELECT f.id, f.audit_id, f.dry_run, f.published_at
         FROM feed_stream fs JOIN feed f ON f.id = fs.feed_id
         WHERE fs.stream_id = ${streamId} AND f.status IN ('PENDING', 'PUBLISHED')
       )
-      SELECT k.type::text AS type, k.value, best.audit_id, best.dry_run
+      SELECT k.type::text AS type, k.value, best.audit_id, best.dry_run, current.entry AS current
       FROM (${keySource}) AS k
       LEFT JOIN LATERAL (
         SELECT a.audit_id, a.dry_run
@@ -150,6 +159,7 @@ export class FeedPublicationRepository {
       value: row.value,
       auditId: row.audit_id,
       dryRun: row.dry_run,
+      current: row.current,
     }));
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FeedStatus, Prisma } from '@threatline/db';
-import { entryKey, indicatorEntry, type StreamId } from '@threatline/protocol';
+import { entryKey, indicatorEntry, type StreamEntry, type StreamId } from '@threatline/protocol';
 import { StreamWriter, type StreamChange, type StreamHead } from '@threatline/streams';
 import { EffectiveEntry, FeedPublicationRepository, IndicatorKey } from './feed-publication.repository';
 import { FeedLeases, type HeldLease } from './feed-leases';
@@ -159,7 +159,12 @@ export class FeedPublisherService {
         }
         continue;
       }
-      const applied = await this.writer.apply(tx, streamId, entries.map(toChange));
+      // The current entries were read with the divergent ones: the writer need not read them again.
+      const current = new Map<string, StreamEntry>();
+      for (const entry of entries) {
+        if (entry.current !== null) current.set(entryKey(entry.type, entry.value), entry.current);
+      }
+      const applied = await this.writer.apply(tx, streamId, entries.map(toChange), current);
       await this.repository.setFeedStreamSeq(tx, feedId, streamId, applied.head);
       if (applied.appended > 0) changed.push(applied);
     }

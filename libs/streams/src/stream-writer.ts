@@ -29,11 +29,16 @@ export class StreamWriter {
   /**
    * Applies `changes` in order. A change that leaves the state as it is (the same entry already there, removing a
    * missing key) appends nothing. Throws a RangeError for a malformed change (a programming error), before writing.
+   *
+   * `known`: the current entries of the changed keys (a key without an entry: absent), when the caller already read
+   * them in this transaction with the stream locked, as the feeds do; they are not read a second time (reading
+   * 100,000 entries takes about a second).
    */
   async apply(
     tx: Prisma.TransactionClient,
     streamId: StreamId,
     changes: readonly StreamChange[],
+    known?: ReadonlyMap<string, StreamEntry>,
   ): Promise<AppliedChanges> {
     validateChanges(streamId, changes);
     const stream = await lockStream(tx, streamId);
@@ -42,7 +47,11 @@ export class StreamWriter {
     if (changes.length === 0) return unchanged;
 
     const current =
-      stream.entry_count === 0 ? new Map<string, StreamEntry>() : await currentEntries(tx, streamId, changes);
+      stream.entry_count === 0
+        ? new Map<string, StreamEntry>()
+        : known
+          ? new Map(known)
+          : await currentEntries(tx, streamId, changes);
     const checksum = StateChecksum.fromHex(stream.checksum);
     let entryCount = stream.entry_count;
     const deltas: { seq: number; op: 'upsert' | 'remove'; key: string; entry: StreamEntry | null }[] = [];
