@@ -27,7 +27,10 @@ describe('CoalescingRunner', () => {
 
   it('starts again after going idle', async () => {
     const applied: string[] = [];
-    const runner = new CoalescingRunner<string>(async (target) => void applied.push(target));
+    const runner = new CoalescingRunner<string>((target) => {
+      applied.push(target);
+      return Promise.resolve();
+    });
     await runner.request(() => 'a');
     await runner.request(() => 'b');
     await runner.idle();
