@@ -130,7 +130,7 @@ describe.each([
     const rows = Array.from({ length: 2500 }, (_, i) => `${i}\tlabel ${i}\t${i % 2 ? '\\N' : 'x'}\n`).join(
       '',
     );
-    expect(await prisma.copyRows(`${TARGET} (id, label, note)`, rows)).toBe(2500);
+    expect(await prisma.copyRows({ into: `${TARGET} (id, label, note)`, rows })).toBe(2500);
     const [summary] = await prisma.$queryRawUnsafe<{ rows: number; nulls: number }[]>(
       `SELECT count(*)::int AS rows, count(*) FILTER (WHERE note IS NULL)::int AS nulls FROM ${TARGET}`,
     );
@@ -138,15 +138,36 @@ describe.each([
   });
 
   it('copyRows stores all or nothing: a duplicate key refuses the whole batch, and the next one is stored', async () => {
-    await prisma.copyRows(TARGET, '1\tfirst\t\\N\n');
-    const duplicate = prisma.copyRows(TARGET, '2\tsecond\t\\N\n1\tagain\t\\N\n3\tthird\t\\N\n');
+    await prisma.copyRows({ into: TARGET, rows: '1\tfirst\t\\N\n' });
+    const duplicate = prisma.copyRows({
+      into: TARGET,
+      rows: '2\tsecond\t\\N\n1\tagain\t\\N\n3\tthird\t\\N\n',
+    });
     expect(databaseErrorCode(await duplicate.catch((error: unknown) => error))).toBe('23505');
     expect(await stored()).toEqual([{ id: 1, label: 'first', note: null }]);
     for (let round = 0; round < 3; round++) {
-      const malformed = prisma.copyRows(TARGET, `${10 + round}\tnot a number\tx\nNaN\tx\tx\n`);
+      const malformed = prisma.copyRows({
+        into: TARGET,
+        rows: `${10 + round}\tnot a number\tx\nNaN\tx\tx\n`,
+      });
       expect(databaseErrorCode(await malformed.catch((error: unknown) => error))).toBe('22P02');
     }
-    expect(await prisma.copyRows(TARGET, '2\tsecond\t\\N\n')).toBe(1);
+    expect(await prisma.copyRows({ into: TARGET, rows: '2\tsecond\t\\N\n' })).toBe(1);
     expect((await stored()).map((row) => row.id)).toEqual([1, 2]);
+  });
+
+  it('takes another delimiter, escaped with a backslash inside a value, in both calls', async () => {
+    const rows = '1|a\\|b|\\N\n2|c\\\\|d\n';
+    expect(await prisma.copyRows({ into: TARGET, rows, delimiter: '|' })).toBe(2);
+    await prisma.copyThenQuery(
+      { setup: CREATE_STAGE, into: STAGE, rows: '3|e\\|f|g\n', delimiter: '|' },
+      MOVE,
+      [''],
+    );
+    expect(await stored()).toEqual([
+      { id: 1, label: 'a|b', note: null },
+      { id: 2, label: 'c\\', note: 'd' },
+      { id: 3, label: 'e|f', note: 'g' },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 export { DbModule } from './db.module';
 export type { DbModuleOptions } from './db-module-options';
 export { PrismaService } from './prisma.service';
-export type { CopyIn } from './backend/database-backend';
+export type { CopyIn, CopyRows } from './backend/database-backend';
 export { DbHealth } from './db-health';
 export { databaseErrorCode, isUniqueViolation } from './database-error';
 export { runTransaction, type TransactionOptions } from './transaction';

@@ -1,5 +1,5 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { CopyIn, DatabaseBackend } from './backend/database-backend';
+import type { CopyIn, CopyRows, DatabaseBackend } from './backend/database-backend';
 import { PrismaClient } from './generated/prisma/client';
 
 /**
@@ -12,8 +12,8 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   }
 
   /**
-   * Bulk rows for one statement: in one transaction, `copy.setup`, then `COPY copy.into FROM STDIN` fed with
-   * `copy.rows`, then `sql` (typically an INSERT ... SELECT from the copied rows), whose rows it returns. COPY is
+   * Bulk rows for one statement: in one transaction, `copy.setup`, then `COPY copy.into FROM STDIN` (fields
+   * separated by `copy.delimiter`, a tab by default) fed with `copy.rows`, then `sql` (typically an INSERT ... SELECT from the copied rows), whose rows it returns. COPY is
    * PostgreSQL's cheapest way to take in rows, and the text goes straight to the driver (Prisma's encoding of raw
    * parameters would copy it twice). It runs on a connection of its own, never inside a Prisma transaction.
    */
@@ -22,11 +22,12 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   }
 
   /**
-   * `COPY into FROM STDIN` fed with `rows` (COPY's text format), on a connection of its own: one statement, so
-   * every row is stored or (on any error, e.g. a unique violation) none. Returns the number of rows copied.
+   * `COPY copy.into FROM STDIN` fed with `copy.rows` (COPY's text format), on a connection of its own: one
+   * statement, so every row is stored or (on any error, e.g. a unique violation) none. Returns the number of rows
+   * copied.
    */
-  copyRows(into: string, rows: string): Promise<number> {
-    return this.backend.copyRows(into, rows);
+  copyRows(copy: CopyRows): Promise<number> {
+    return this.backend.copyRows(copy);
   }
 
   // onApplicationShutdown runs after every module's onModuleDestroy, so queue workers that

@@ -3,14 +3,15 @@ import { defineQueue, type QueueDefinition } from './queue-definition';
 /**
  * A batch of threat events as the gateway enqueues it: the events as rows of PostgreSQL COPY text (libs/reporting's
  * encodeEvents), which neither the queue nor the worker turns into objects, with the UTC days (`YYYY-MM-DD`) they
- * fall on and their number. Jobs enqueued before this form carry `events` as an array of objects instead; the
- * worker still reads them, since an upgrade may find acknowledged batches waiting in Redis.
+ * fall on and their number; `delimiter` separates the fields (a tab when absent). Jobs enqueued before this form
+ * carry `events` as an array of objects instead; the worker still reads them, since an upgrade may find
+ * acknowledged batches waiting in Redis.
  */
 export type ThreatEventIngestPayload = {
   firewallId: string;
   batchId: string;
   receivedAt: string;
-} & ({ rows: string; days: string[]; count: number } | { events: readonly object[] });
+} & ({ rows: string; delimiter?: string; days: string[]; count: number } | { events: readonly object[] });
 
 /**
  * Every queue of Threatline, in one place: its name, its payload type and its retry policy.

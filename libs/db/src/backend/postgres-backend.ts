@@ -22,7 +22,7 @@ export async function openPostgresBackend(
     // The pool is ours: the adapter leaves an external pool open on disconnect, and close() ends it.
     adapter: new PrismaPg(pool),
     copyThenQuery: (copy, sql, params) => copyThenQuery(pool, copy, sql, params),
-    copyRows: (into, rows) => copyRows(pool, into, rows),
+    copyRows: (copy) => copyRows(pool, copy),
     close: () => pool.end(),
   };
 }

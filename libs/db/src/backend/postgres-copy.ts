@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { CopyIn } from './database-backend';
+import { copyStatement, type CopyIn, type CopyRows } from './database-backend';
 
 /** COPY then one statement in a transaction on a connection of the pool (DatabaseBackend.copyThenQuery). */
 export async function copyThenQuery<Row>(
@@ -15,7 +15,7 @@ export async function copyThenQuery<Row>(
   let broken = false;
   try {
     await client.query(`BEGIN; ${copy.setup}`);
-    await pipeline(Readable.from([copy.rows]), client.query(copyFrom(`COPY ${copy.into} FROM STDIN`)));
+    await pipeline(Readable.from([copy.rows]), client.query(copyFrom(copyStatement(copy, 'STDIN'))));
     const { rows } = await client.query(sql, [...params]);
     await client.query('COMMIT');
     return rows as Row[];
@@ -29,12 +29,13 @@ export async function copyThenQuery<Row>(
 }
 
 /** One COPY, atomic on its own, on a connection of the pool (DatabaseBackend.copyRows): the rows it copied. */
-export async function copyRows(pool: pg.Pool, into: string, rows: string): Promise<number> {
+export async function copyRows(pool: pg.Pool, copy: CopyRows): Promise<number> {
+  const statement = copyStatement(copy, 'STDIN');
   const client = await pool.connect();
   try {
-    const copy = client.query(copyFrom(`COPY ${into} FROM STDIN`));
-    await pipeline(Readable.from([rows]), copy);
-    return copy.rowCount;
+    const stream = client.query(copyFrom(statement));
+    await pipeline(Readable.from([copy.rows]), stream);
+    return stream.rowCount;
   } finally {
     client.release();
   }

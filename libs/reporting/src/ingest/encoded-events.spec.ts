@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { makeThreatEvent } from '../testing/threat-events';
-import { encodeEvents, STAGED_EVENT_COLUMNS } from './encoded-events';
+import { encodeEvents, FIELD_DELIMITER, STAGED_EVENT_COLUMNS } from './encoded-events';
 
 describe('encodeEvents', () => {
-  it('makes one COPY text row per event, fields in the staging order, backslashes escaped, \\N when absent', () => {
+  it('makes one COPY text row per event, fields in the staging order, backslashes and delimiters escaped, \\N when absent', () => {
     const event = makeThreatEvent({
       occurredAt: '2026-11-23T10:00:00.123Z',
       indicator: 'a\\b',
       domain: undefined,
+      url: 'http://x.test/a|b\\c|',
       endpoint: { host: 'h', user: undefined, process: 'C:\\p.exe' },
     });
-    const { rows, count } = encodeEvents([event]);
+    const { rows, delimiter, count } = encodeEvents([event]);
     expect(count).toBe(1);
+    expect(delimiter).toBe(FIELD_DELIMITER);
     expect(rows.endsWith('\n')).toBe(true);
-    const fields = rows.slice(0, -1).split('\t');
+    // Split at the delimiters that are not escaped.
+    const fields = rows.slice(0, -1).split(/(?<!\\)\|/);
     expect(fields).toHaveLength(STAGED_EVENT_COLUMNS.length);
     const byColumn = Object.fromEntries(STAGED_EVENT_COLUMNS.map((column, i) => [column, fields[i]]));
     expect(byColumn).toMatchObject({
@@ -22,6 +25,7 @@ describe('encodeEvents', () => {
       dry_run: 'f',
       indicator: 'a\\\\b',
       domain: '\\N',
+      url: 'http://x.test/a\\|b\\\\c\\|',
       endpoint_host: 'h',
       endpoint_user: '\\N',
       endpoint_process: 'C:\\\\p.exe',
@@ -35,7 +39,7 @@ describe('encodeEvents', () => {
       makeThreatEvent({ occurredAt: '2026-11-23T00:00:00.000Z' }),
     ];
     const { rows, days } = encodeEvents(events);
-    expect(rows.split('\n').map((row) => row.split('\t')[0])).toEqual([
+    expect(rows.split('\n').map((row) => row.split(FIELD_DELIMITER)[0])).toEqual([
       '2026-11-22T23:30:00.123Z',
       '2026-11-22T23:59:59.000Z',
       '2026-11-23T00:00:00.000Z',

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeEvents } from './encoded-events';
 import { EventIngestor, ingestJobId } from './event-ingestor';
 import { ThreatEventWriter } from './threat-event.writer';
 import { ReportingWorkerModule } from '../reporting-worker.module';
@@ -91,8 +92,8 @@ describe('event ingest through BullMQ (distributed mode)', () => {
     const event = makeThreatEvent({
       occurredAt: `${local}9+02:00`,
       domain: 'ex\\ample.test',
-      url: 'https://example.test/"quoted"/\u00e9\u{1f600}?a=1&b=\\u0041',
-      endpoint: { host: 'h"ost', user: 'us\\er', process: 'c:\\bin\\p.exe' },
+      url: 'https://example.test/"quoted"/\u00e9\u{1f600}?a=1|2&b=\\u0041\\|',
+      endpoint: { host: 'h"o|st', user: 'us\\er', process: 'c:\\bin\\p.exe' },
     });
     await ingestor.accept(firewallId, randomUUID(), [event]);
     await waitUntil(
@@ -104,7 +105,7 @@ describe('event ingest through BullMQ (distributed mode)', () => {
       occurredAt: at,
       domain: event.domain,
       url: event.url,
-      endpointHost: 'h"ost',
+      endpointHost: 'h"o|st',
       endpointUser: event.endpoint!.user,
       endpointProcess: event.endpoint!.process,
     });
@@ -126,6 +127,30 @@ describe('event ingest through BullMQ (distributed mode)', () => {
       async () => [...(await storedCounts(context.prisma, ids)).values()].every((n) => n === 1),
       'stored',
     );
+  });
+
+  it('stores a job enqueued before the rows named their delimiter (tab-separated rows)', async () => {
+    const { firewallId } = await makeReportingTenant(context.prisma);
+    const events = makeThreatEvents(20);
+    events[0] = { ...events[0]!, url: 'https://example.test/a|b\\c' };
+    const { rows, days, count } = encodeEvents(events);
+    // The rows as they were encoded then: tab-separated, only backslashes escaped.
+    const tabbed = rows.replaceAll(/(?<!\\)\|/g, '\t').replaceAll('\\|', '|');
+    const batchId = randomUUID();
+    await context.app
+      .get(JobQueue)
+      .enqueue(
+        QUEUES.threatEventIngest,
+        { firewallId, batchId, receivedAt: new Date().toISOString(), rows: tabbed, days, count },
+        { jobId: ingestJobId(firewallId, batchId, events) },
+      );
+    const ids = events.map((event) => event.id);
+    await waitUntil(
+      async () => [...(await storedCounts(context.prisma, ids)).values()].every((n) => n === 1),
+      'stored',
+    );
+    const row = await context.prisma.threatEvent.findFirstOrThrow({ where: { id: events[0].id } });
+    expect(row.url).toBe(events[0].url);
   });
 
   it('stores the new events of a batch that holds some already stored, and counts the others', async () => {

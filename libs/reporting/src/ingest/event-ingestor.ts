@@ -41,6 +41,7 @@ export class EventIngestor {
           batchId,
           receivedAt: receivedAt.toISOString(),
           rows: encoded.rows,
+          delimiter: encoded.delimiter,
           days: encoded.days,
           count: encoded.count,
         },

@@ -67,8 +67,9 @@ function encodedBatchOf(payload: ThreatEventIngestPayload): EncodedEventBatch {
   const { firewallId, batchId } = payload;
   const receivedAt = new Date(payload.receivedAt);
   if ('rows' in payload) {
-    const { rows, days, count } = payload;
-    return { firewallId, batchId, receivedAt, events: { rows, days, count } };
+    // A tab, COPY's default, in jobs enqueued before the delimiter was named.
+    const { rows, delimiter = '\t', days, count } = payload;
+    return { firewallId, batchId, receivedAt, events: { rows, delimiter, days, count } };
   }
   // Validated against threatEventSchema by the gateway before it was enqueued.
   return { firewallId, batchId, receivedAt, events: encodeEvents(payload.events as ThreatEvent[]) };

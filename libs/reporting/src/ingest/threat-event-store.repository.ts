@@ -14,8 +14,9 @@ export interface StoredBatch {
   firewallId: string;
   receivedAt: Date;
   target: IngestTarget;
-  /** The events as encodeEvents made them: rows of COPY's text format. */
+  /** The events as encodeEvents made them: rows of COPY's text format, fields separated by `delimiter`. */
   rows: string;
+  delimiter: string;
   /** The accepted window of occurredAt (both ends included): events outside it are skipped. */
   earliest: Date;
   latest: Date;
@@ -54,13 +55,14 @@ export class ThreatEventStoreRepository {
    * again through the staging table, skipping what is stored.
    */
   async copy(batch: StoredBatch): Promise<InsertOutcome> {
-    const { target } = batch;
-    const constants = `\t${target.tenantId}\t${batch.firewallId}\t${target.groupId}\t${batch.receivedAt.toISOString()}\n`;
+    const { target, delimiter } = batch;
+    const constants = [target.tenantId, batch.firewallId, target.groupId, batch.receivedAt.toISOString()];
     try {
-      const stored = await this.prisma.copyRows(
-        `threat_event (${STAGED_EVENT_COLUMNS.join(', ')}, tenant_id, firewall_id, group_id, received_at)`,
-        batch.rows.replaceAll('\n', constants),
-      );
+      const stored = await this.prisma.copyRows({
+        into: `threat_event (${STAGED_EVENT_COLUMNS.join(', ')}, tenant_id, firewall_id, group_id, received_at)`,
+        rows: batch.rows.replaceAll('\n', `${delimiter}${constants.join(delimiter)}\n`),
+        delimiter,
+      });
       return { inside: stored, stored };
     } catch (error) {
       if (databaseErrorCode(error) !== '23505') throw error;
@@ -97,7 +99,12 @@ export class ThreatEventStoreRepository {
 const STAGE = 'threat_event_stage';
 
 function stagedCopy(batch: StoredBatch): CopyIn {
-  return { setup: CREATE_STAGE, into: `${STAGE} (${STAGED_EVENT_COLUMNS.join(', ')})`, rows: batch.rows };
+  return {
+    setup: CREATE_STAGE,
+    into: `${STAGE} (${STAGED_EVENT_COLUMNS.join(', ')})`,
+    rows: batch.rows,
+    delimiter: batch.delimiter,
+  };
 }
 
 /** The parameters of insertStaged. */

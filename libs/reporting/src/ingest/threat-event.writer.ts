@@ -100,6 +100,7 @@ export class ThreatEventWriter {
       receivedAt: batch.receivedAt,
       target,
       rows: batch.events.rows,
+      delimiter: batch.events.delimiter,
       earliest,
       latest,
     };
