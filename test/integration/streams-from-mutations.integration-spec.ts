@@ -129,7 +129,11 @@ describe('agent streams written by mutations', () => {
     expect(view.deltas.map((delta) => delta.op)).toEqual(['upsert', 'upsert']);
     expect(view.checksum).toBe(stateChecksumOf(id, view.entries));
     await vi.waitFor(() =>
-      expect(notices).toContainEqual({ channel: streamChannel(id), message: '{"epoch":1,"head":2}' }),
+      // A settings stream's notices share a bucket channel and name their stream.
+      expect(notices).toContainEqual({
+        channel: streamChannel(id),
+        message: JSON.stringify({ stream: id, epoch: 1, head: 2 }),
+      }),
     );
 
     // A deregistered firewall's settings cannot change, and its stream does not move.

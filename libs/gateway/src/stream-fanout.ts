@@ -1,7 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { PubSub } from '@threatline/messaging';
+import { PubSub, type Unsubscribe } from '@threatline/messaging';
 import type { StreamId } from '@threatline/protocol';
-import { parseStreamNotice, streamChannel, StreamReader } from '@threatline/streams';
+import {
+  noticeNamesStream,
+  parseStreamNotice,
+  streamChannel,
+  StreamReader,
+  type StreamNotice,
+} from '@threatline/streams';
 import type { AgentConnection } from './agent-connection';
 import { CatchUp } from './catch-up';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
@@ -26,6 +32,11 @@ const RETRY_READ_MS = 1000;
 export class StreamFanout {
   private readonly logger = new Logger(StreamFanout.name);
   private readonly channels = new Map<StreamId, StreamChannel>();
+  /**
+   * Bus channels shared by several streams (the buckets of per-firewall settings streams): subscribed with the
+   * first channel of the bucket held here, dropped with the last, so 20,000 agents cost 256 subscriptions, not 20,000.
+   */
+  private readonly buckets = new Map<string, SharedSubscription>();
   private readonly headCheck: NodeJS.Timeout;
 
   constructor(
@@ -89,9 +100,7 @@ export class StreamFanout {
 
   private async open(channel: StreamChannel): Promise<void> {
     try {
-      channel.unsubscribe = await this.pubSub.subscribe(streamChannel(channel.id), (message) =>
-        this.onNotice(channel, message),
-      );
+      channel.unsubscribe = await this.subscribe(channel);
       // Subscribed first, then the head: a commit after this read is announced to us.
       const state = await this.reader.head(channel.id);
       channel.head = { epoch: state.epoch, seq: state.head, checksum: state.checksum };
@@ -115,8 +124,48 @@ export class StreamFanout {
       .catch((error: unknown) => this.logger.warn(`unsubscribing ${channel.id}: ${String(error)}`));
   }
 
-  private onNotice(channel: StreamChannel, message: Buffer): void {
+  /** The channel's notices: on a bus channel of its own, or through its share of a bucket channel. */
+  private async subscribe(channel: StreamChannel): Promise<Unsubscribe> {
+    const busChannel = streamChannel(channel.id);
+    if (!noticeNamesStream(channel.id)) {
+      return this.pubSub.subscribe(busChannel, (message) =>
+        this.onNotice(channel, parseStreamNotice(message)),
+      );
+    }
+    let bucket = this.buckets.get(busChannel);
+    if (!bucket) {
+      bucket = {
+        users: 0,
+        ready: this.pubSub.subscribe(busChannel, (message) => this.onBucketNotice(message)),
+      };
+      this.buckets.set(busChannel, bucket);
+    }
+    const shared = bucket;
+    shared.users++;
+    const release = async (): Promise<void> => {
+      if (--shared.users > 0 || this.buckets.get(busChannel) !== shared) return;
+      this.buckets.delete(busChannel);
+      await (
+        await shared.ready
+      )();
+    };
+    try {
+      await shared.ready;
+    } catch (error) {
+      // A failed subscription is not kept: the next channel of the bucket tries again.
+      await release().catch(() => undefined);
+      throw error;
+    }
+    return release;
+  }
+
+  private onBucketNotice(message: Buffer): void {
     const notice = parseStreamNotice(message);
+    const channel = notice.stream === undefined ? undefined : this.channels.get(notice.stream);
+    if (channel && !channel.closed) this.onNotice(channel, notice);
+  }
+
+  private onNotice(channel: StreamChannel, notice: StreamNotice): void {
     const head = channel.head;
     if (head && notice.epoch === head.epoch && notice.head !== undefined && notice.head <= head.seq) return;
     channel.noticed = true;
@@ -200,4 +249,10 @@ export class StreamFanout {
       void this.pump(channel);
     }
   }
+}
+
+interface SharedSubscription {
+  /** Channels held here whose notices come on it. */
+  users: number;
+  ready: Promise<Unsubscribe>;
 }

@@ -4,18 +4,38 @@
 import type { StreamId } from '@threatline/protocol';
 import type { StreamHead } from './stream-change';
 
-/** `stream:<id>`: the stream has new deltas (payload: JSON `{epoch, head}` when the writer knew them, else `{}`). */
+/** Bucket channels the notices of per-firewall streams are spread over. */
+const FIREWALL_STREAM_BUCKETS = 256;
+
+/**
+ * The bus channel of a stream's notices. A shared stream (a tenant's or a group's indicators, X-Ops, a group's
+ * exclusions): `stream:<id>`, which every gateway holding the stream subscribes to. A firewall's own settings stream
+ * (`set:f:<id>`) is held by that one agent: a channel of its own would cost a gateway one bus subscription per
+ * connected agent, so its notices go on one of 256 `streams:set:<bucket>` channels (by a hash of the id) and name
+ * the stream (see `noticeNamesStream`).
+ */
 export function streamChannel(streamId: StreamId): string {
-  return `stream:${streamId}`;
+  return noticeNamesStream(streamId)
+    ? `streams:set:${bucketOf(streamId, FIREWALL_STREAM_BUCKETS)}`
+    : `stream:${streamId}`;
+}
+
+/** Whether the stream's notices share a bucket channel (and so carry the stream id). */
+export function noticeNamesStream(streamId: StreamId): boolean {
+  return streamId.startsWith('set:f:');
 }
 
 export interface StreamNotice {
+  /** On bucket channels only: the stream the notice is about. */
+  stream?: StreamId;
   epoch?: number;
   head?: number;
 }
 
-export function encodeStreamNotice(head: StreamHead | undefined): string {
-  return head === undefined ? '{}' : JSON.stringify({ epoch: head.epoch, head: head.head });
+/** The notice of `streamId`'s new deltas: JSON `{epoch, head}` when the writer knew them, else `{}`. */
+export function encodeStreamNotice(streamId: StreamId, head: StreamHead | undefined): string {
+  const named = noticeNamesStream(streamId) ? { stream: streamId } : {};
+  return JSON.stringify(head === undefined ? named : { ...named, epoch: head.epoch, head: head.head });
 }
 
 /** The notice's hint, or `{}` when the payload is not one (a notice is never trusted for data). */
@@ -23,14 +43,22 @@ export function parseStreamNotice(message: Buffer | string): StreamNotice {
   try {
     const value: unknown = JSON.parse(message.toString());
     if (typeof value !== 'object' || value === null) return {};
-    const { epoch, head } = value as Record<string, unknown>;
+    const { stream, epoch, head } = value as Record<string, unknown>;
     return {
+      ...(typeof stream === 'string' ? { stream } : {}),
       ...(Number.isSafeInteger(epoch) ? { epoch: epoch as number } : {}),
       ...(Number.isSafeInteger(head) ? { head: head as number } : {}),
     };
   } catch {
     return {};
   }
+}
+
+/** FNV-1a of the id, modulo `buckets`: the same bucket in every process. */
+function bucketOf(id: string, buckets: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % buckets;
 }
 
 /**

@@ -104,7 +104,9 @@ export class StreamWriter {
       }
     }
     await Promise.all(
-      [...latest].map(([streamId, head]) => this.publish(streamChannel(streamId), encodeStreamNotice(head))),
+      [...latest].map(([streamId, head]) =>
+        this.publish(streamChannel(streamId), encodeStreamNotice(streamId, head)),
+      ),
     );
   }
 
