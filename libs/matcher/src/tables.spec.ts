@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AddressIndex } from './address-index';
 import { CidrTable, keyPrefix, NETMASK } from './cidr-table';
+import { DomainIndex } from './domain-index';
 import { domainHashOfBytes, domainHashOfString, urlHashOfBytes, urlHashOfString } from './hash';
 import { HitBuffer, HitKind } from './hit-buffer';
 import { StringTable } from './string-table';
@@ -274,4 +275,29 @@ describe('AddressIndex networks', () => {
       { numRuns: 300 },
     );
   }, 30_000);
+});
+
+describe('DomainIndex', () => {
+  it('reports every key that is the name or a label suffix of it, most specific first, however many labels', () => {
+    const index = DomainIndex.empty();
+    for (const key of ['evil.example', 'a.b.evil.example', 'x.a.b.evil.example', 'other.example']) {
+      index.insert(key);
+    }
+    const keysFound = (name: string): string[] => {
+      const hits = new HitBuffer();
+      index.lookup(name, 0, name.length, hits, HitKind.Domain);
+      return Array.from(hits.slots.subarray(0, hits.count), (slot) => index.table.keyAt(slot));
+    };
+    expect(keysFound('x.a.b.evil.example')).toEqual([
+      'x.a.b.evil.example',
+      'a.b.evil.example',
+      'evil.example',
+    ]);
+    expect(keysFound('b.evil.example')).toEqual(['evil.example']);
+    expect(keysFound('example')).toEqual([]);
+    expect(keysFound('notevil.example')).toEqual([]);
+    // A URL host may hold far more labels than a DNS name (more suffixes than the scratch arrays start with).
+    const long = `${'q.'.repeat(400)}x.a.b.evil.example`;
+    expect(keysFound(long)).toEqual(['x.a.b.evil.example', 'a.b.evil.example', 'evil.example']);
+  });
 });
