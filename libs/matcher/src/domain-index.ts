@@ -72,9 +72,9 @@ export class DomainIndex {
       const mixed = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
       const spread = Math.imul(mixed, 0x9e3779b1);
       const bits = (1 << (spread & 31)) | (1 << ((spread >>> 5) & 31)) | (1 << ((spread >>> 10) & 31));
-      // 1 when every bit is set: (word & bits) ^ bits is 0 then, and (0 - 1) >>> 31 is 1 (x - 1 >= 0 otherwise).
-      const passed =
-        ((((bloomWords[(((mixed >>> 8) * bloomLength) / 16777216) | 0]! & bits) ^ bits) - 1) >>> 31) & 1;
+      const missing = (bloomWords[(((mixed >>> 8) * bloomLength) / 16777216) | 0]! & bits) ^ bits;
+      // x | -x has the sign bit set for every int32 x but 0: 1 when no bit is missing.
+      const passed = ((missing | (0 - missing)) >>> 31) ^ 1;
       maybe[j] = passed;
       any |= passed;
     }
