@@ -52,6 +52,33 @@ describe('StreamWriter', () => {
     expectConsistent(stream, stored);
   });
 
+  it('takes the current entries from the caller when given (read under the same lock), with the same result', async () => {
+    const stream = mdrTenantStreamId(randomUUID());
+    await ctx.apply(stream, [upsert(indicator('a.example')), upsert(indicator('b.example'))]);
+    const changes: StreamChange[] = [
+      { op: 'remove', key: 'domain:a.example' },
+      upsert(indicator('b.example', 'MDR-20261123-BBBBBBBB')),
+      upsert(indicator('c.example')),
+      { op: 'remove', key: 'domain:missing.example' },
+    ];
+    const known = new Map([
+      ['domain:a.example', indicator('a.example')],
+      ['domain:b.example', indicator('b.example')],
+    ]);
+    const applied = await ctx.prisma.$transaction((tx) => ctx.writer.apply(tx, stream, changes, known));
+    expect(applied).toMatchObject({ head: 5, appended: 3 });
+    const stored = await storedStream(ctx.prisma, stream);
+    expect([...stored.entries.keys()].sort()).toEqual(['domain:b.example', 'domain:c.example']);
+    expect(applied.checksum).toBe(stored.checksum);
+    expectConsistent(stream, stored);
+
+    // They are not read again: a key the caller says is absent is taken as absent (removing it is a no-op).
+    const trusted = await ctx.prisma.$transaction((tx) =>
+      ctx.writer.apply(tx, stream, [{ op: 'remove', key: 'domain:c.example' }], new Map()),
+    );
+    expect(trusted).toMatchObject({ head: 5, appended: 0 });
+  });
+
   it('appends nothing for changes that leave the state as it is', async () => {
     const stream = exclusionStreamId(randomUUID());
     const entry = exclusionEntry({ type: 'IP', value: '10.0.0.1' });
