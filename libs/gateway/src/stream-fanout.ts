@@ -145,9 +145,8 @@ export class StreamFanout {
     const release = async (): Promise<void> => {
       if (--shared.users > 0 || this.buckets.get(busChannel) !== shared) return;
       this.buckets.delete(busChannel);
-      await (
-        await shared.ready
-      )();
+      const unsubscribe = await shared.ready;
+      await unsubscribe();
     };
     try {
       await shared.ready;
