@@ -317,6 +317,13 @@ function cpuSecondsSince(before: Map<number, number>, after: Map<number, number>
   return total;
 }
 
+/** CPU seconds Redis has used so far (INFO cpu: the whole server, so other work on it counts too). */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
 async function storedCount(pool: pg.Pool): Promise<number> {
   return Number((await pool.query('SELECT count(*) AS n FROM threat_event')).rows[0].n);
 }
@@ -373,6 +380,7 @@ async function main(): Promise<void> {
       gateway: cpuSecondsOf(gateway.child.pid!),
       workers: workers.reduce((sum, worker) => sum + cpuSecondsOf(worker.pid!), 0),
       agents: ownCpuSeconds(),
+      redis: await redisCpuSeconds(redis),
     };
     // The machine's 1-minute load average every 10 s: the rate means little if other work shared the cores.
     const loads: number[] = [];
@@ -415,10 +423,11 @@ async function main(): Promise<void> {
       ),
       agents: perEvent(ownCpuSeconds() - cpuBefore.agents),
       postgres: perEvent(cpuSecondsSince(backendsBefore, await backendCpuSeconds(pool))),
+      redis: perEvent((await redisCpuSeconds(redis)) - cpuBefore.redis),
     };
     console.log(
       `  CPU µs per event: gateway ${cpu.gateway}, worker(s) ${cpu.workers}, simulated agents ${cpu.agents}, ` +
-        `PostgreSQL backends ${cpu.postgres}`,
+        `PostgreSQL backends ${cpu.postgres}, Redis ${cpu.redis}`,
     );
     const distinct = Number((await pool.query('SELECT count(DISTINCT id) AS n FROM threat_event')).rows[0].n);
     if (count !== tally.acked || distinct !== tally.acked || tally.sent !== tally.acked) {
@@ -446,7 +455,8 @@ async function main(): Promise<void> {
           `backlog, ${tally.retries} retry-later answers); ${agents.length} simulated agents (raw ws, ${WINDOW} ` +
           `batches of ${BATCH} in flight each) -> services/stream (validation, BullMQ enqueue, eventsAck) -> ` +
           `${WORKERS} services/worker -> PostgreSQL; CPU µs per event: gateway ${cpu.gateway}, worker(s) ` +
-          `${cpu.workers}, simulated agents ${cpu.agents}, PostgreSQL backends ${cpu.postgres} (Redis not counted); ` +
+          `${cpu.workers}, simulated agents ${cpu.agents}, PostgreSQL backends ${cpu.postgres}, Redis ${cpu.redis} ` +
+          `(the whole server: other work on it counts too); ` +
           `load average ` +
           `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${cpus().length} cores during the run`,
       },
