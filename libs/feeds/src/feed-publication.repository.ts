@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FeedSource, FeedStatus, Prisma, PrismaService, runTransaction } from '@threatline/db';
 import type { IocType } from '@threatline/ioc';
 import type { StreamEntry } from '@threatline/protocol';
+import type { FeedTargetRef } from './feed-streams';
 
 export interface LockedFeed {
   id: string;
@@ -56,11 +57,38 @@ export class FeedPublicationRepository {
     return feed?.status ?? null;
   }
 
-  targetsOf(
+  /**
+   * lockFeed and the feed's targets in one round trip (the publish job's first statement). Targets never change
+   * after the push stored them, so reading them with the lock sees what any later statement would.
+   */
+  async lockFeedForPublication(
     tx: Prisma.TransactionClient,
     feedId: string,
-  ): Promise<{ tenantId: string; groupId: string | null }[]> {
-    return tx.feedTarget.findMany({ where: { feedId }, select: { tenantId: true, groupId: true } });
+  ): Promise<(LockedFeed & { targets: FeedTargetRef[] }) | null> {
+    const [feed] = await tx.$queryRaw<
+      {
+        id: string;
+        audit_id: string;
+        source: FeedSource;
+        status: FeedStatus;
+        dry_run: boolean;
+        targets: FeedTargetRef[];
+      }[]
+    >`
+      SELECT f.id, f.audit_id, f.source, f.status, f.dry_run,
+        (SELECT coalesce(json_agg(json_build_object('tenantId', t.tenant_id, 'groupId', t.group_id)), '[]'::json)
+         FROM feed_target t WHERE t.feed_id = f.id) AS targets
+      FROM feed f WHERE f.id = ${feedId}::uuid FOR NO KEY UPDATE OF f`;
+    return feed
+      ? {
+          id: feed.id,
+          auditId: feed.audit_id,
+          source: feed.source,
+          status: feed.status,
+          dryRun: feed.dry_run,
+          targets: feed.targets,
+        }
+      : null;
   }
 
   async publishedStreamIds(tx: Prisma.TransactionClient, feedId: string): Promise<string[]> {
@@ -69,20 +97,18 @@ export class FeedPublicationRepository {
   }
 
   /**
-   * Marks the start of the feed's publication, once: `published_at` orders contributions ("the most recently
-   * published wins"), so it is taken from the clock after the feed's lock, not from the transaction start.
+   * Makes the feed a contributor to these streams (seq set once its deltas are written), and marks the start of its
+   * publication, once, in the same statement: `published_at` orders contributions ("the most recently published
+   * wins"), so it is taken from the clock after the feed's lock, not from the transaction start.
    */
-  async startPublication(tx: Prisma.TransactionClient, feedId: string): Promise<void> {
+  async joinStreams(tx: Prisma.TransactionClient, feedId: string, streamIds: string[]): Promise<void> {
     await tx.$executeRaw`
-      UPDATE feed SET published_at = clock_timestamp() WHERE id = ${feedId}::uuid AND published_at IS NULL`;
-  }
-
-  /** Makes the feed a contributor to these streams (seq set once its deltas are written). */
-  async addFeedStreams(tx: Prisma.TransactionClient, feedId: string, streamIds: string[]): Promise<void> {
-    await tx.feedStream.createMany({
-      data: streamIds.map((streamId) => ({ feedId, streamId, seq: 0 })),
-      skipDuplicates: true,
-    });
+      WITH started AS (
+        UPDATE feed SET published_at = clock_timestamp() WHERE id = ${feedId}::uuid AND published_at IS NULL
+      )
+      INSERT INTO feed_stream (feed_id, stream_id, seq)
+      SELECT ${feedId}::uuid, s.stream_id, 0 FROM unnest(${streamIds}::text[]) AS s(stream_id)
+      ON CONFLICT (feed_id, stream_id) DO NOTHING`;
   }
 
   async setFeedStreamSeq(

@@ -75,9 +75,9 @@ export class FeedPublisherService {
     let streamsPerBatch: number | undefined;
     while (!lease.lost) {
       const step = await this.repository.transaction(async (tx) => {
-        const feed = await this.repository.lockFeed(tx, feedId);
+        const feed = await this.repository.lockFeedForPublication(tx, feedId);
         if (feed?.status !== FeedStatus.PENDING) return { finished: true, heads: [] };
-        const targets = feedStreamIds(feed.source, await this.repository.targetsOf(tx, feedId));
+        const targets = feedStreamIds(feed.source, feed.targets);
         const joined = new Set(await this.repository.publishedStreamIds(tx, feedId));
         const todo = targets.filter((streamId) => !joined.has(streamId));
         if (streamsPerBatch === undefined && todo.length > 1) {
@@ -85,8 +85,7 @@ export class FeedPublisherService {
           streamsPerBatch = Math.max(1, Math.floor(CHANGES_PER_TRANSACTION / Math.max(1, indicators)));
         }
         const batch = todo.slice(0, streamsPerBatch ?? todo.length);
-        await this.repository.startPublication(tx, feedId);
-        await this.repository.addFeedStreams(tx, feedId, batch);
+        await this.repository.joinStreams(tx, feedId, batch);
         const heads = await this.reconcile(tx, feedId, batch);
         const finished = batch.length === todo.length;
         if (finished) await this.repository.setStatus(tx, feedId, FeedStatus.PUBLISHED);
