@@ -85,9 +85,8 @@ export class UrlIndex {
     const bloomLength = bloomWords.length;
     const hostWords = this.hostBloom.words;
     const hostLength = hostWords.length;
-    // Every host suffix's filter test first, with no branch between them (their cache misses overlap): bit h of
-    // passed is set when suffix h may be the host of a key. Most traffic URLs stop here.
-    let passed = 0;
+    const first = hits.count;
+    let pathCount = -1;
     for (let h = 0; h < hostCount; h++) {
       // finishHash and the host filter's test, inline.
       let hostHash = this.hostStates[h]! ^ (this.hostStates[h]! >>> 16);
@@ -99,15 +98,7 @@ export class UrlIndex {
       const hostSpread = Math.imul(hostMixed, 0x9e3779b1);
       const hostBits =
         (1 << (hostSpread & 31)) | (1 << ((hostSpread >>> 5) & 31)) | (1 << ((hostSpread >>> 10) & 31));
-      const missing = (hostWords[(((hostMixed >>> 8) * hostLength) / 16777216) | 0]! & hostBits) ^ hostBits;
-      // x | -x has the sign bit set for every int32 x but 0: 1 when no bit is missing.
-      passed |= (((missing | (0 - missing)) >>> 31) ^ 1) << h;
-    }
-    if (passed === 0) return 0;
-    const first = hits.count;
-    let pathCount = -1;
-    for (let h = 0; h < hostCount; h++) {
-      if (((passed >>> h) & 1) === 0) continue;
+      if ((hostWords[(((hostMixed >>> 8) * hostLength) / 16777216) | 0]! & hostBits) !== hostBits) continue;
       if (pathCount < 0) pathCount = this.pathVariants(text, pathStart, end);
       const hostState = Math.imul(this.hostStates[h]!, 0x9e3779b1);
       const suffixStart = this.hostStarts[h]!;
