@@ -28,6 +28,19 @@ export interface EffectiveEntry extends IndicatorKey {
   current: StreamEntry | null;
 }
 
+/** A feed row as lockFeed reads it. */
+interface LockedFeedRow {
+  id: string;
+  audit_id: string;
+  source: FeedSource;
+  status: FeedStatus;
+  dry_run: boolean;
+}
+
+function toLockedFeed(row: LockedFeedRow): LockedFeed {
+  return { id: row.id, auditId: row.audit_id, source: row.source, status: row.status, dryRun: row.dry_run };
+}
+
 /** The worker's view of feeds: state transitions under row locks, and the effective entries of a stream. */
 @Injectable()
 export class FeedPublicationRepository {
@@ -38,18 +51,9 @@ export class FeedPublicationRepository {
    * publication time change, and rows that reference the feed (its lease, its streams) can still be inserted.
    */
   async lockFeed(tx: Prisma.TransactionClient, feedId: string): Promise<LockedFeed | null> {
-    const [feed] = await tx.$queryRaw<
-      { id: string; audit_id: string; source: FeedSource; status: FeedStatus; dry_run: boolean }[]
-    >`SELECT id, audit_id, source, status, dry_run FROM feed WHERE id = ${feedId}::uuid FOR NO KEY UPDATE`;
-    return feed
-      ? {
-          id: feed.id,
-          auditId: feed.audit_id,
-          source: feed.source,
-          status: feed.status,
-          dryRun: feed.dry_run,
-        }
-      : null;
+    const [feed] = await tx.$queryRaw<LockedFeedRow[]>`
+      SELECT id, audit_id, source, status, dry_run FROM feed WHERE id = ${feedId}::uuid FOR NO KEY UPDATE`;
+    return feed ? toLockedFeed(feed) : null;
   }
 
   async statusOf(feedId: string): Promise<FeedStatus | null> {
@@ -65,30 +69,12 @@ export class FeedPublicationRepository {
     tx: Prisma.TransactionClient,
     feedId: string,
   ): Promise<(LockedFeed & { targets: FeedTargetRef[] }) | null> {
-    const [feed] = await tx.$queryRaw<
-      {
-        id: string;
-        audit_id: string;
-        source: FeedSource;
-        status: FeedStatus;
-        dry_run: boolean;
-        targets: FeedTargetRef[];
-      }[]
-    >`
+    const [feed] = await tx.$queryRaw<(LockedFeedRow & { targets: FeedTargetRef[] })[]>`
       SELECT f.id, f.audit_id, f.source, f.status, f.dry_run,
         (SELECT coalesce(json_agg(json_build_object('tenantId', t.tenant_id, 'groupId', t.group_id)), '[]'::json)
          FROM feed_target t WHERE t.feed_id = f.id) AS targets
       FROM feed f WHERE f.id = ${feedId}::uuid FOR NO KEY UPDATE OF f`;
-    return feed
-      ? {
-          id: feed.id,
-          auditId: feed.audit_id,
-          source: feed.source,
-          status: feed.status,
-          dryRun: feed.dry_run,
-          targets: feed.targets,
-        }
-      : null;
+    return feed ? { ...toLockedFeed(feed), targets: feed.targets } : null;
   }
 
   async publishedStreamIds(tx: Prisma.TransactionClient, feedId: string): Promise<string[]> {

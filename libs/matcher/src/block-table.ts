@@ -1,3 +1,5 @@
+import { xorshift32 } from './hash';
+
 /** An empty slot. No entry is 0: an entry's payload never is. */
 const EMPTY = 0;
 /** Four words a bucket (16 bytes, inside one cache line). */
@@ -123,11 +125,7 @@ export class BlockTable {
         this.place(word);
         return;
       }
-      let random = this.random;
-      random ^= random << 13;
-      random ^= random >>> 17;
-      random ^= random << 5;
-      this.random = random;
+      const random = (this.random = xorshift32(this.random));
       // Evict from the bucket the word was not just evicted from, so the walk does not undo its last step.
       const bucket = from === first ? second : first;
       const victim = bucket * BUCKET + (random & (BUCKET - 1));

@@ -1,4 +1,5 @@
 import { EMPTY, KeyValueSlots } from './key-value-slots';
+import { xorshift32 } from './hash';
 
 /** Four keys a bucket (16 bytes, inside one cache line); at least four buckets. */
 const BUCKET = 4;
@@ -135,11 +136,7 @@ export class BucketTable extends KeyValueSlots {
         this.place(key, value0, value1);
         return;
       }
-      let random = this.random;
-      random ^= random << 13;
-      random ^= random >>> 17;
-      random ^= random << 5;
-      this.random = random;
+      const random = (this.random = xorshift32(this.random));
       const victim = bucket * BUCKET + (random & (BUCKET - 1));
       const victimKey = this.keys[victim]!;
       const victim0 = this.values[victim * 2]!;

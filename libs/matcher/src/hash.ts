@@ -79,3 +79,11 @@ export function urlHashOfString(text: string): number {
 export function u32Hash(key: number): number {
   return Math.imul(key, 0x9e3779b1);
 }
+
+/** The next state of Marsaglia's 32-bit xorshift generator (never 0 from a state that is not 0). */
+export function xorshift32(state: number): number {
+  state ^= state << 13;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  return state;
+}

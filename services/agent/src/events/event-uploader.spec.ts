@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS } from '../model/settings';
 import { EventRecorder } from './event-recorder';
 import { EventSpool } from './event-spool';
@@ -124,6 +124,30 @@ describe('EventUploader', () => {
     await settle();
     expect(spool.size).toBe(0);
     uploader.stop();
+  });
+
+  it('still resends when the backoff timer fires before the wall clock reaches the resume time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-upload-'));
+    dirs.push(dir);
+    const spool = await EventSpool.open(dir, { batchEvents: 2, flushMs: 10 });
+    const channel = new FakeChannel();
+    const uploader = new EventUploader(spool, channel, silent, { baseMs: 50, capMs: 50 });
+    channel.connected = true;
+    uploader.connected();
+    spool.add([event(1)]);
+    await spool.flush();
+    await until(() => channel.sent.length === 1);
+    uploader.retryLater(channel.sent[0]!.batchId, 'storage unreachable');
+    // Then the wall clock falls 30 ms behind the timers: the backoff timer fires before Date.now() reaches the
+    // resume time.
+    const realNow = Date.now.bind(Date);
+    const behind = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 30);
+    try {
+      await until(() => channel.sent.length === 2, 2000);
+    } finally {
+      behind.mockRestore();
+      uploader.stop();
+    }
   });
 
   it('drops a batch the service refuses as invalid, and goes on with the others', async () => {

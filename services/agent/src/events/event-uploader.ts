@@ -65,8 +65,16 @@ export class EventUploader {
     if (this.refusals === 0) this.log.warn(`events: ${message}; ${this.spool.size} events stay spooled`);
     this.refusals++;
     this.resumeAt = Math.max(this.resumeAt, Date.now() + delay);
+    this.resumeLater();
+  }
+
+  /**
+   * Pumps again at `resumeAt`. A timer may fire a millisecond before Date.now() reaches it (the two clocks round
+   * differently), so send() arms it again rather than trusting one timer.
+   */
+  private resumeLater(): void {
     clearTimeout(this.resumeTimer);
-    this.resumeTimer = setTimeout(() => this.pump(), this.resumeAt - Date.now());
+    this.resumeTimer = setTimeout(() => this.pump(), Math.max(1, this.resumeAt - Date.now()));
     this.resumeTimer.unref();
   }
 
@@ -102,7 +110,8 @@ export class EventUploader {
     const now = Date.now();
     for (const [batchId, sentAt] of this.inFlight)
       if (now - sentAt > RESEND_AFTER_MS) this.inFlight.delete(batchId);
-    if (now < this.resumeAt || !this.channel.connected || this.inFlight.size >= WINDOW) return;
+    if (now < this.resumeAt) return this.resumeLater();
+    if (!this.channel.connected || this.inFlight.size >= WINDOW) return;
     const batches = await this.spool.oldest(WINDOW - this.inFlight.size, new Set(this.inFlight.keys()));
     for (const batch of batches) {
       if (batch.events.length === 0) {
