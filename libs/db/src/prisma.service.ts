@@ -13,9 +13,10 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
 
   /**
    * Bulk rows for one statement: in one transaction, `copy.setup`, then `COPY copy.into FROM STDIN` (fields
-   * separated by `copy.delimiter`, a tab by default) fed with `copy.rows`, then `sql` (typically an INSERT ... SELECT from the copied rows), whose rows it returns. COPY is
-   * PostgreSQL's cheapest way to take in rows, and the text goes straight to the driver (Prisma's encoding of raw
-   * parameters would copy it twice). It runs on a connection of its own, never inside a Prisma transaction.
+   * separated by `copy.delimiter`, a tab by default) fed with `copy.rows`, then `sql` (typically an INSERT ...
+   * SELECT from the copied rows), whose rows it returns. COPY is PostgreSQL's cheapest way to take in rows, and
+   * the text goes straight to the driver (Prisma's encoding of raw parameters would copy it twice). It runs on a
+   * connection of its own, never inside a Prisma transaction.
    */
   copyThenQuery<Row>(copy: CopyIn, sql: string, params: readonly unknown[]): Promise<Row[]> {
     return this.backend.copyThenQuery<Row>(copy, sql, params);

@@ -33,7 +33,7 @@ const MAX_SEARCH_LENGTH = 100;
 /**
  * Firewall groups, firewalls and their settings, always inside one tenant. Settings changes also go to the
  * firewall's settings stream (`set:f:<firewallId>`) in the same transaction; moves and deregistrations are announced
- * to the gateways (`firewall:<id>`) once committed.
+ * to the gateways (`firewalls:<tenantId>`) once committed.
  */
 @Injectable()
 export class FleetService {

@@ -1,7 +1,7 @@
 // Bus notices (libs/messaging PubSub). A notice only wakes a reader up: the data stays in PostgreSQL, and a lost
 // notice delays nothing beyond the next one (gateways also catch up whenever an agent resumes).
 
-import type { StreamId } from '@threatline/protocol';
+import { parseStreamId, type StreamId } from '@threatline/protocol';
 import type { StreamHead } from './stream-change';
 
 /** Bucket channels the notices of per-firewall streams are spread over. */
@@ -22,7 +22,7 @@ export function streamChannel(streamId: StreamId): string {
 
 /** Whether the stream's notices share a bucket channel (and so carry the stream id). */
 export function noticeNamesStream(streamId: StreamId): boolean {
-  return streamId.startsWith('set:f:');
+  return parseStreamId(streamId)?.kind === 'settings';
 }
 
 export interface StreamNotice {

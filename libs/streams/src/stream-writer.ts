@@ -32,13 +32,13 @@ export class StreamWriter {
    *
    * `known`: the current entries of the changed keys (a key without an entry: absent), when the caller already read
    * them in this transaction with the stream locked, as the feeds do; they are not read a second time (reading
-   * 100,000 entries takes about a second).
+   * 100,000 entries takes about a second). The map is the writer's from then on: it is updated as changes apply.
    */
   async apply(
     tx: Prisma.TransactionClient,
     streamId: StreamId,
     changes: readonly StreamChange[],
-    known?: ReadonlyMap<string, StreamEntry>,
+    known?: Map<string, StreamEntry>,
   ): Promise<AppliedChanges> {
     validateChanges(streamId, changes);
     const stream = await lockStream(tx, streamId);
@@ -49,9 +49,7 @@ export class StreamWriter {
     const current =
       stream.entry_count === 0
         ? new Map<string, StreamEntry>()
-        : known
-          ? new Map(known)
-          : await currentEntries(tx, streamId, changes);
+        : (known ?? (await currentEntries(tx, streamId, changes)));
     const checksum = StateChecksum.fromHex(stream.checksum);
     let entryCount = stream.entry_count;
     const deltas: { seq: number; op: 'upsert' | 'remove'; key: string; entry: StreamEntry | null }[] = [];
@@ -89,7 +87,7 @@ export class StreamWriter {
   }
 
   /**
-   * Wakes every gateway holding these streams (`stream:<id>` on the bus). Call after the transaction committed. A
+   * Wakes every gateway holding these streams (their streamChannel on the bus). Call after the transaction committed. A
    * notice carries no data (readers fetch the deltas from PostgreSQL), so this never throws: a notice that cannot be
    * sent is logged, and the deltas reach agents with the next notice or resume.
    */
