@@ -59,6 +59,7 @@ export class AddressIndex {
     readonly exact: BucketTable,
     readonly networks: CidrTable,
     derived?: DerivedNetworkIndex,
+    expectedBlocks = networks.size,
   ) {
     if (derived !== undefined) {
       this.filter = derived.filter;
@@ -68,7 +69,7 @@ export class AddressIndex {
       this.subNetworks = derived.subNetworks;
     } else {
       this.shortNetworks = NO_SHORT_NETWORKS;
-      this.blocks = BlockTable.forCount(networks.size);
+      this.blocks = BlockTable.forCount(expectedBlocks);
       this.subNetworks = new U32Table();
       networks.forEachNetwork((network, prefix) => this.noteNetwork(network, prefix, true));
       if (this.size >= FILTER_MIN) this.rebuildFilter();
@@ -79,8 +80,10 @@ export class AddressIndex {
     return new AddressIndex(new BucketTable(), new CidrTable());
   }
 
-  static forCounts(addresses: number, networks: number): AddressIndex {
-    return new AddressIndex(BucketTable.forCount(addresses), CidrTable.forCount(networks));
+  /** Sized for a build: `blocks` is how many /24 block words the networks will take (blocksOfPrefix summed), so
+   *  the BlockTable does not grow and rehash its way up from empty. */
+  static forCounts(addresses: number, networks: number, blocks: number): AddressIndex {
+    return new AddressIndex(BucketTable.forCount(addresses), CidrTable.forCount(networks), undefined, blocks);
   }
 
   get size(): number {
@@ -299,6 +302,11 @@ export class AddressIndex {
     }
     return flags | (count > 1 ? NESTED : 0) | (longest + 1);
   }
+}
+
+/** The /24 block words a network of `prefix` adds to the BlockTable (at most: networks may share blocks). */
+export function blocksOfPrefix(prefix: number): number {
+  return prefix <= 16 ? 0 : prefix <= 24 ? 1 << (24 - prefix) : 1;
 }
 
 /** A payload with one more network of its level, of `prefix`. */

@@ -1,5 +1,5 @@
 import { formatIpv4, parseIpv4 } from '@threatline/ioc';
-import { AddressIndex } from './address-index';
+import { AddressIndex, blocksOfPrefix } from './address-index';
 import { AuditTable } from './audit-table';
 import type { BucketTable } from './bucket-table';
 import { CidrTable, keyNetwork, keyPrefix } from './cidr-table';
@@ -51,21 +51,39 @@ export class IocTables {
 
   /** Tables sized for `entries`, so a build never grows them. */
   static sizedFor(entries: readonly IocEntry[]): IocTables {
-    const counts = { ipv4: 0, cidr: 0, domain: 0, url: 0 };
+    let addresses = 0;
+    let networks = 0;
+    let blocks = 0;
+    let domains = 0;
+    let urls = 0;
     let domainWords = 0;
     let urlWords = 0;
     // Indexed loops here and in Matcher.build: a for-of over a million entries allocates an iterator result per
     // entry until the loop is optimized.
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
-      counts[entry.type]++;
-      if (entry.type === 'domain') domainWords += recordWords(entry.value.length);
-      if (entry.type === 'url') urlWords += recordWords(entry.value.length);
+      switch (entry.type) {
+        case 'ipv4':
+          addresses++;
+          break;
+        case 'cidr':
+          networks++;
+          blocks += blocksOfPrefix(prefixDigits(entry.value));
+          break;
+        case 'domain':
+          domains++;
+          domainWords += recordWords(entry.value.length);
+          break;
+        case 'url':
+          urls++;
+          urlWords += recordWords(entry.value.length);
+          break;
+      }
     }
     return new IocTables(
-      AddressIndex.forCounts(counts.ipv4, counts.cidr),
-      DomainIndex.forCount(counts.domain, domainWords),
-      UrlIndex.forCount(counts.url, urlWords),
+      AddressIndex.forCounts(addresses, networks, blocks),
+      DomainIndex.forCount(domains, domainWords),
+      UrlIndex.forCount(urls, urlWords),
       new AuditTable(),
       new StateChecksum(),
       new StateChecksum(),
@@ -302,6 +320,17 @@ function keyOf(type: IocType, value: string): number | { network: number; prefix
     default:
       throw new MatcherInputError(`unknown indicator type ${JSON.stringify(type)}`);
   }
+}
+
+/** The prefix length a network value ends with ("/24"), for sizing only (the value is checked when added): 24
+ *  when it ends otherwise (or is not a string). */
+function prefixDigits(value: string): number {
+  if (typeof value !== 'string') return 24;
+  const length = value.length;
+  const last = value.charCodeAt(length - 1) - 0x30;
+  const tens = value.charCodeAt(length - 2) - 0x30;
+  if (last < 0 || last > 9) return 24;
+  return tens >= 0 && tens <= 9 ? tens * 10 + last : last;
 }
 
 /** The tables a value can be in, judged by its shape. */
