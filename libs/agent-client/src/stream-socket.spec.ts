@@ -1,4 +1,10 @@
-import { CLOSE_CODES, PROTOCOL_VERSION, type ServerMessage } from '@threatline/protocol';
+import {
+  CLOSE_CODES,
+  PROTOCOL_VERSION,
+  encodeSnapshotFrame,
+  type ServerMessage,
+  type SnapshotFrameHeader,
+} from '@threatline/protocol';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -118,6 +124,36 @@ describe('StreamSocket', () => {
     ]);
     expect(events.ends[0]!.retryInMs).toBeGreaterThanOrEqual(0);
     expect(hellos).toHaveLength(2);
+  });
+
+  it('refuses a snapshot frame of a body format it does not read: closes, says why, hands nothing over', async () => {
+    const header = {
+      type: 'snapshot',
+      v: PROTOCOL_VERSION,
+      stream: 'xops',
+      epoch: 1,
+      seq: 1,
+      checksum: '0'.repeat(16),
+      count: 0,
+      format: 'rows-v7',
+      encoding: 'identity',
+    } as unknown as SnapshotFrameHeader;
+    const closes: number[] = [];
+    const { url } = await server({
+      onConnection: (peer, attempt) => {
+        peer.on('close', (code) => closes.push(code));
+        peer.send(welcome);
+        if (attempt === 0) peer.send(encodeSnapshotFrame(header, new Uint8Array()));
+      },
+    });
+    const events = recorder();
+    open(url, events);
+    await until(() => events.received.length === 2);
+    expect(closes).toEqual([CLOSE_CODES.malformedFrame]);
+    expect(events.violations).toEqual([
+      'snapshot header: format: must be a snapshot body format this side reads (entries-v1, columns-v1)',
+    ]);
+    expect(events.received.map((message) => message.type)).toEqual(['welcome', 'welcome']);
   });
 
   it('stops for good when the upgrade is refused with 401, keeping what the server said', async () => {

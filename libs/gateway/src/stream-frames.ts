@@ -56,12 +56,11 @@ export function encodeDeltasFrame(streamId: StreamId, read: DeltasRead): StreamF
 }
 
 /**
- * A snapshot as one binary frame (the protocol's snapshot-frame layout) whose body is the
- * entries' JSON text as PostgreSQL produced it, gzip'ed once, off the event loop: no parse, no
- * per-connection compression.
+ * A snapshot as one binary frame (the protocol's snapshot-frame layout) whose body is the text
+ * PostgreSQL laid out, gzip'ed once, off the event loop: no parse, no per-connection compression.
  */
 export async function encodeSnapshot(streamId: StreamId, read: SnapshotRead): Promise<StreamFrame> {
-  const body = Buffer.from(read.entriesJson);
+  const body = Buffer.from(read.body.text);
   const compress = body.length >= GZIP_FROM_BYTES;
   const frame = encodeSnapshotFrame(
     {
@@ -72,6 +71,7 @@ export async function encodeSnapshot(streamId: StreamId, read: SnapshotRead): Pr
       seq: read.seq,
       checksum: read.checksum,
       count: read.count,
+      format: read.body.format,
       encoding: compress ? 'gzip' : 'identity',
     },
     compress ? await gzipAsync(body) : body,

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checksumArb, entriesArbFor, epochArb, seqArb, streamIdArb } from './arbitraries.test-support';
-import { encodeServerMessage, parseServerMessage } from './parse';
+import { indicatorEntry } from './entries';
+import { validateServerMessage } from './parse';
 import {
   MAX_SNAPSHOT_HEADER_BYTES,
   decodeSnapshotFrame,
   encodeSnapshotBody,
   encodeSnapshotFrame,
-  encodeSnapshotText,
   parseSnapshotBody,
   type SnapshotFrameHeader,
 } from './snapshot-frame';
@@ -27,25 +27,84 @@ const snapshotArb = streamIdArb.chain((stream) =>
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
+const MDR = 'mdr:t:0b1592ab-1111-4222-8333-444455556666';
+const indicators = [
+  indicatorEntry({ type: 'ipv4', value: '1.2.3.4', auditId: 'MDR-20261123-AAAAAAAA', dryRun: false }),
+  indicatorEntry({
+    type: 'url',
+    value: 'http://a.example/x:1',
+    auditId: 'MDR-20261124-BBBBBBBB',
+    dryRun: true,
+  }),
+];
+const columnsHeader: SnapshotFrameHeader = {
+  type: 'snapshot',
+  v: 1,
+  stream: MDR,
+  epoch: 1,
+  seq: 2,
+  checksum: '0000000000000000',
+  count: 2,
+  format: 'columns-v1',
+  encoding: 'identity',
+};
+const goodColumns = {
+  keys: ['ipv4:1.2.3.4', 'url:http://a.example/x:1'],
+  auditIds: ['MDR-20261123-AAAAAAAA', 'MDR-20261124-BBBBBBBB'],
+  audit: [0, 1],
+  dryRun: [0, 1],
+};
+
+/** The one-line error of a columns body, or a failure when it is accepted. */
+function columnsRefusal(columns: Record<string, unknown>, count = 2): string {
+  const result = parseSnapshotBody({ ...columnsHeader, count }, JSON.stringify(columns));
+  if (result.ok) throw new Error('expected a refusal');
+  expect(result.error.code).toBe('invalid_message');
+  return result.error.message;
+}
+
 describe('binary snapshot frames', () => {
   it('carry the header and the body through unchanged, and validate as a text snapshot would', () => {
     fc.assert(
       fc.property(snapshotArb, ({ entries, ...snapshot }) => {
-        const header: SnapshotFrameHeader = { ...snapshot, count: entries.length, encoding: 'identity' };
-        const body = bytes(encodeSnapshotBody(entries));
-        const decoded = decodeSnapshotFrame(encodeSnapshotFrame(header, body));
+        const body = encodeSnapshotBody(snapshot.stream, entries);
+        const header: SnapshotFrameHeader = {
+          ...snapshot,
+          count: entries.length,
+          format: body.format,
+          encoding: 'identity',
+        };
+        const decoded = decodeSnapshotFrame(encodeSnapshotFrame(header, bytes(body.text)));
         if (!decoded.ok) throw new Error(decoded.error.message);
         expect(decoded.header).toEqual(header);
-        expect(decoded.body).toEqual(body);
-        expect(parseSnapshotBody(decoded.header, text(decoded.body))).toEqual({
-          ok: true,
-          message: { ...snapshot, entries },
-        });
+        expect(text(decoded.body)).toBe(body.text);
+        const parsed = parseSnapshotBody(decoded.header, text(decoded.body));
+        expect(parsed).toEqual({ ok: true, message: { ...snapshot, entries } });
+        expect(validateServerMessage(parsed.ok && parsed.message)).toEqual(parsed);
       }),
     );
   });
 
-  it('refuse truncated frames, oversized headers, bad headers and bodies that do not match the header', () => {
+  it('lay out indicators and exclusions as columns, settings as the entries array', () => {
+    expect(encodeSnapshotBody(MDR, indicators)).toEqual({
+      format: 'columns-v1',
+      text: JSON.stringify(goodColumns),
+    });
+    expect(encodeSnapshotBody('exc:g:0b1592ab-1111-4222-8333-444455556666', [])).toEqual({
+      format: 'columns-v1',
+      text: '{"keys":[]}',
+    });
+    expect(encodeSnapshotBody('set:f:0b1592ab-1111-4222-8333-444455556666', [])).toEqual({
+      format: 'entries-v1',
+      text: '[]',
+    });
+    expect(parseSnapshotBody(columnsHeader, JSON.stringify(goodColumns))).toMatchObject({
+      ok: true,
+      message: { entries: indicators },
+    });
+  });
+
+  it('refuse truncated frames, oversized headers, bad headers and unknown body formats', () => {
     const header: SnapshotFrameHeader = {
       type: 'snapshot',
       v: 1,
@@ -54,6 +113,7 @@ describe('binary snapshot frames', () => {
       seq: 2,
       checksum: '0000000000000000',
       count: 1,
+      format: 'entries-v1',
       encoding: 'gzip',
     };
     const frame = encodeSnapshotFrame(header, bytes('[]'));
@@ -70,18 +130,71 @@ describe('binary snapshot frames', () => {
     expect(refused(encodeSnapshotFrame({ ...header, epoch: 0 }, new Uint8Array()))).toContain('epoch');
     const garbage = new Uint8Array([0, 0, 0, 2, 0x7b, 0x7b]);
     expect(decodeSnapshotFrame(garbage)).toMatchObject({ ok: false, error: { code: 'malformed_json' } });
+
+    const future = { ...header, format: 'columns-v2' } as unknown as SnapshotFrameHeader;
+    expect(refused(encodeSnapshotFrame(future, new Uint8Array()))).toBe(
+      'snapshot header: format: must be a snapshot body format this side reads (entries-v1, columns-v1)',
+    );
+    const { format: _, ...unformatted } = header;
+    expect(refused(encodeSnapshotFrame(unformatted as SnapshotFrameHeader, new Uint8Array()))).toContain(
+      'format',
+    );
+  });
+
+  it('refuse entries-v1 bodies that do not match the header', () => {
+    const header: SnapshotFrameHeader = { ...columnsHeader, count: 1, format: 'entries-v1' };
     expect(parseSnapshotBody(header, '[]')).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
     expect(parseSnapshotBody(header, '[{')).toMatchObject({ ok: false, error: { code: 'malformed_json' } });
     expect(parseSnapshotBody(header, '[{"key":"ipv4:1.2.3.4"}]')).toMatchObject({ ok: false });
   });
 
-  it('encodeSnapshotText builds the same message as encoding the parsed entries', () => {
-    fc.assert(
-      fc.property(snapshotArb, (snapshot) => {
-        const textFrame = encodeSnapshotText(snapshot, JSON.stringify(snapshot.entries));
-        expect(textFrame).toBe(encodeServerMessage(snapshot));
-        expect(parseServerMessage(textFrame)).toEqual({ ok: true, message: snapshot });
-      }),
+  it('refuse columns-v1 bodies that are truncated, of another count, or hold a bad entry, naming where', () => {
+    const body = JSON.stringify(goodColumns);
+    expect(parseSnapshotBody(columnsHeader, body.slice(0, -9))).toMatchObject({
+      ok: false,
+      error: { code: 'malformed_json' },
+    });
+    expect(columnsRefusal(goodColumns, 3)).toBe(
+      'invalid snapshot body (columns-v1): keys: must be an array of 3 items',
     );
+    expect(columnsRefusal({ ...goodColumns, dryRun: [0] })).toBe(
+      'invalid snapshot body (columns-v1): dryRun: must be an array of 2 items',
+    );
+    expect(columnsRefusal({ ...goodColumns, extra: 1 })).toContain('unknown field "extra"');
+    expect(columnsRefusal({ keys: goodColumns.keys, audit: [0, 1], dryRun: [0, 1] })).toContain(
+      'auditIds: must be an array',
+    );
+    expect(columnsRefusal({ ...goodColumns, auditIds: ['MDR-20261123-AAAAAAAA', ''] })).toContain(
+      'auditIds[1]: must be a string of 1 to 64 characters',
+    );
+    const entry = (column: string, values: unknown[]) => columnsRefusal({ ...goodColumns, [column]: values });
+    expect(entry('keys', ['ipv4:1.2.3.4', 7])).toContain('entries[1].key: must be a string');
+    expect(entry('keys', ['ipv4:1.2.3.4', 'IP:1.2.3.5'])).toContain(
+      'entries[1].type: must be one of ipv4, cidr, domain, url',
+    );
+    expect(entry('keys', ['ipv4:1.2.3.4', 'nocolon'])).toContain('entries[1].type');
+    expect(entry('keys', ['ipv4:', 'url:x'])).toContain('entries[0].value: must be a string of 1 to 8192');
+    expect(entry('keys', ['ipv4:1.2.3.4', `url:${'x'.repeat(8193)}`])).toContain('entries[1].value');
+    expect(entry('keys', ['ipv4:1.2.3.4', 'ipv4:1.2.3.4'])).toContain('entries[1].key: duplicate key');
+    expect(entry('audit', [0, 2])).toContain('entries[1].auditId: audit must index auditIds (0 to 1)');
+    expect(entry('audit', [0, -1])).toContain('entries[1].auditId');
+    expect(entry('audit', [0, 0.5])).toContain('entries[1].auditId');
+    expect(entry('audit', [0, '1'])).toContain('entries[1].auditId');
+    expect(entry('dryRun', [0, true])).toContain('entries[1].dryRun: must be 0 or 1');
+    expect(entry('dryRun', [2, 0])).toContain('entries[0].dryRun');
+    expect(columnsRefusal([] as unknown as Record<string, unknown>)).toContain('must be an object');
+
+    const exclusions = { ...columnsHeader, stream: 'exc:g:0b1592ab-1111-4222-8333-444455556666', count: 1 };
+    expect(parseSnapshotBody(exclusions, '{"keys":["HOST:a"]}')).toMatchObject({
+      ok: true,
+      message: { entries: [{ key: 'HOST:a', type: 'HOST', value: 'a' }] },
+    });
+    expect(parseSnapshotBody(exclusions, '{"keys":["ipv4:1.2.3.4"]}')).toMatchObject({ ok: false });
+    expect(parseSnapshotBody(exclusions, JSON.stringify(goodColumns))).toMatchObject({ ok: false });
+    const settings = { ...columnsHeader, stream: 'set:f:0b1592ab-1111-4222-8333-444455556666', count: 0 };
+    expect(parseSnapshotBody(settings, '{"keys":[]}')).toMatchObject({
+      ok: false,
+      error: { message: 'snapshot body: columns-v1 does not carry a settings stream' },
+    });
   });
 });

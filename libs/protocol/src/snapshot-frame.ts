@@ -1,15 +1,32 @@
-// A snapshot may travel as one binary frame instead of a JSON text, so its body can be compressed:
-//   [4-byte big-endian header length][header: UTF-8 JSON][body: the JSON array of entries, encoded per header]
+// A snapshot may travel as one binary frame instead of a JSON text, so its body can be compressed and laid out for
+// speed:
+//   [4-byte big-endian header length][header: UTF-8 JSON][body: the entries per header.format, encoded per
+//   header.encoding]
 // Compression itself (gzip) is I/O-side work done by the gateway and the agent; this module only lays out and
 // validates the bytes, so it stays plain TypeScript.
 
 import { z } from 'zod';
 import { PROTOCOL_VERSION, type SnapshotMessage } from './messages';
 import { validateServerMessage, type ParseResult, type ProtocolError } from './parse';
-import { isStreamId } from './stream-ids';
+import { checkColumnsBody, encodeColumnsBody } from './snapshot-columns';
+import { isStreamId, streamKindOf, type StreamId } from './stream-ids';
 
 /** Bound on the header, far above any real one (about 200 bytes). */
 export const MAX_SNAPSHOT_HEADER_BYTES = 4096;
+
+/**
+ * How a body lays out its entries: `entries-v1` the JSON array of the entries (any stream), `columns-v1` the
+ * columns of snapshot-columns.ts (indicator and exclusion streams). A new layout gets a new name; an agent refuses
+ * a name it does not know.
+ */
+export const SNAPSHOT_BODY_FORMATS = ['entries-v1', 'columns-v1'] as const;
+export type SnapshotBodyFormat = (typeof SNAPSHOT_BODY_FORMATS)[number];
+
+/** A body before its encoding: its format and its text. */
+export interface SnapshotBody {
+  format: SnapshotBodyFormat;
+  text: string;
+}
 
 export const snapshotFrameHeaderSchema = z.strictObject({
   type: z.literal('snapshot'),
@@ -20,7 +37,10 @@ export const snapshotFrameHeaderSchema = z.strictObject({
   checksum: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex digits'),
   /** How many entries the body holds. */
   count: z.number().int().min(0),
-  /** How the body's JSON bytes are encoded. */
+  format: z.enum(SNAPSHOT_BODY_FORMATS, {
+    error: `must be a snapshot body format this side reads (${SNAPSHOT_BODY_FORMATS.join(', ')})`,
+  }),
+  /** How the body's text (UTF-8) is encoded. */
   encoding: z.enum(['gzip', 'identity']),
 });
 
@@ -38,9 +58,12 @@ export function encodeSnapshotFrame(header: SnapshotFrameHeader, body: Uint8Arra
   return frame;
 }
 
-/** The JSON text of a snapshot body (before the gateway encodes it per `header.encoding`). */
-export function encodeSnapshotBody(entries: SnapshotMessage['entries']): string {
-  return JSON.stringify(entries);
+/** The body of a stream's entries in the format for its kind (before it is encoded per `header.encoding`). */
+export function encodeSnapshotBody(stream: StreamId, entries: SnapshotMessage['entries']): SnapshotBody {
+  const kind = streamKindOf(stream);
+  return kind === 'settings'
+    ? { format: 'entries-v1', text: JSON.stringify(entries) }
+    : { format: 'columns-v1', text: encodeColumnsBody(kind, entries) };
 }
 
 /** Splits a binary frame into its validated header and its (still encoded) body. */
@@ -70,20 +93,24 @@ export function decodeSnapshotFrame(
   return { ok: true, header: parsed.data, body: frame.subarray(4 + headerLength) };
 }
 
-/** The snapshot message of a header and its decoded body text, validated like a text snapshot. */
+/** The snapshot message of a header and its decoded body text, every entry checked as in a text snapshot. */
 export function parseSnapshotBody(
   header: SnapshotFrameHeader,
   bodyText: string,
 ): ParseResult<SnapshotMessage> {
-  let entries: unknown;
+  let body: unknown;
   try {
-    entries = JSON.parse(bodyText);
+    body = JSON.parse(bodyText);
   } catch (error) {
     return {
       ok: false,
       error: { code: 'malformed_json', message: `snapshot body: ${(error as Error).message}`, issues: [] },
     };
   }
+  return header.format === 'entries-v1' ? entriesMessage(header, body) : columnsMessage(header, body);
+}
+
+function entriesMessage(header: SnapshotFrameHeader, entries: unknown): ParseResult<SnapshotMessage> {
   if (!Array.isArray(entries) || entries.length !== header.count) {
     return invalid(`snapshot body must be an array of ${header.count} entries`);
   }
@@ -100,25 +127,35 @@ export function parseSnapshotBody(
   return { ok: true, message: result.message as SnapshotMessage };
 }
 
-function invalid(message: string): { ok: false; error: ProtocolError } {
-  return { ok: false, error: { code: 'invalid_message', message, issues: [] } };
+function columnsMessage(header: SnapshotFrameHeader, body: unknown): ParseResult<SnapshotMessage> {
+  const kind = streamKindOf(header.stream);
+  if (kind === 'settings') return invalid(`snapshot body: ${header.format} does not carry a settings stream`);
+  const checked = checkColumnsBody(kind, header.count, body);
+  if (!checked.ok) {
+    const { path, message } = checked.issue;
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_message',
+        message: `invalid snapshot body (${header.format}): ${path === '' ? message : `${path}: ${message}`}`,
+        issues: [checked.issue],
+      },
+    };
+  }
+  return {
+    ok: true,
+    message: {
+      type: 'snapshot',
+      v: header.v,
+      stream: header.stream,
+      epoch: header.epoch,
+      seq: header.seq,
+      checksum: header.checksum,
+      entries: checked.entries,
+    },
+  };
 }
 
-/**
- * The JSON text of a snapshot message whose entries are already one JSON array text (as the server reads them
- * from PostgreSQL), without parsing and re-serializing the entries.
- */
-export function encodeSnapshotText(
-  snapshot: Pick<SnapshotMessage, 'stream' | 'epoch' | 'seq' | 'checksum'>,
-  entriesJson: string,
-): string {
-  const head = JSON.stringify({
-    type: 'snapshot',
-    v: PROTOCOL_VERSION,
-    stream: snapshot.stream,
-    epoch: snapshot.epoch,
-    seq: snapshot.seq,
-    checksum: snapshot.checksum,
-  });
-  return `${head.slice(0, -1)},"entries":${entriesJson}}`;
+function invalid(message: string): { ok: false; error: ProtocolError } {
+  return { ok: false, error: { code: 'invalid_message', message, issues: [] } };
 }

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  exclusionEntry,
+  exclusionStreamId,
   indicatorEntry,
   mdrGroupStreamId,
+  settingsEntry,
+  settingsStreamId,
   stateChecksumOf,
   type IndicatorEntry,
   type StreamEntry,
@@ -13,6 +17,7 @@ import type { ReadSinceResult } from './stream-reader';
 import {
   createStreamsContext,
   replay,
+  snapshotEntries,
   storedStream,
   type StreamsContext,
 } from './streams-context.test-support';
@@ -25,10 +30,9 @@ const upserts = (from: number, count: number): StreamChange[] =>
     return { op: 'upsert', key: entry.key, entry };
   });
 
-function entriesOf(result: ReadSinceResult): Map<string, StreamEntry> {
-  if (result.kind !== 'snapshot') throw new Error(`expected a snapshot, got ${result.kind}`);
-  const entries = JSON.parse(result.entriesJson) as StreamEntry[];
-  expect(entries).toHaveLength(result.count);
+function entriesOf(stream: string, result: ReadSinceResult): Map<string, StreamEntry> {
+  const entries = snapshotEntries(stream, result);
+  expect(result).toMatchObject({ count: entries.length });
   return new Map(entries.map((entry) => [entry.key, entry]));
 }
 
@@ -50,7 +54,7 @@ describe('StreamReader', () => {
       logStartSeq: 1,
     });
     expect(await ctx.reader.readSince(stream, 1, 0, 100)).toMatchObject({ kind: 'current', seq: 0 });
-    expect(entriesOf(await ctx.reader.readSince(stream, 0, 0, 100)).size).toBe(0);
+    expect(entriesOf(stream, await ctx.reader.readSince(stream, 0, 0, 100)).size).toBe(0);
   });
 
   it('returns exactly the missing deltas, and current when up to date', async () => {
@@ -101,8 +105,62 @@ describe('StreamReader', () => {
         checksum: stored.checksum,
         count: 80,
       });
-      expect(entriesOf(result)).toEqual(stored.entries);
+      expect(entriesOf(stream, result)).toEqual(stored.entries);
     }
+  });
+
+  it('lays out the body per stream kind: columns for indicators and exclusions, an entries array for settings', async () => {
+    const stream = mdrGroupStreamId(randomUUID());
+    const entries = [
+      indicatorEntry({
+        type: 'url',
+        value: 'http://a.example/"q"\\%5C?x=1:2',
+        auditId: 'MDR-20261124-BBBBBBBB',
+        dryRun: true,
+      }),
+      indicatorEntry({
+        type: 'domain',
+        value: 'xn--bcher-kva.example',
+        auditId: 'MDR-20261123-AAAAAAAA',
+        dryRun: false,
+      }),
+      indicatorEntry({
+        type: 'domain',
+        value: 'bücher.example',
+        auditId: 'MDR-20261124-BBBBBBBB',
+        dryRun: false,
+      }),
+      indicatorEntry({ type: 'cidr', value: '10.1.0.0/16', auditId: 'MDR-20261125-CCCCCCCC', dryRun: true }),
+    ];
+    await ctx.apply(
+      stream,
+      entries.map((entry) => ({ op: 'upsert', key: entry.key, entry })),
+    );
+    const result = await ctx.reader.snapshot(stream);
+    expect(result).toMatchObject({ count: 4, body: { format: 'columns-v1' } });
+    const read = snapshotEntries(stream, result);
+    expect(read).toHaveLength(4);
+    expect(new Set(read)).toEqual(new Set(entries));
+    expect(stateChecksumOf(stream, read)).toBe(result.checksum);
+
+    const exclusions = exclusionStreamId(randomUUID());
+    const exclusion = exclusionEntry({ type: 'URL', value: 'http://b.example/ü' });
+    await ctx.apply(exclusions, [{ op: 'upsert', key: exclusion.key, entry: exclusion }]);
+    const excluded = await ctx.reader.snapshot(exclusions);
+    expect(excluded.body.format).toBe('columns-v1');
+    expect(snapshotEntries(exclusions, excluded)).toEqual([exclusion]);
+
+    const settings = settingsStreamId(randomUUID());
+    const entry = settingsEntry({
+      mdr: { enabled: true, action: 'LOG_AND_DROP' },
+      xops: { enabled: false, action: 'LOG_ONLY' },
+      localReporting: true,
+      centralReporting: false,
+    });
+    await ctx.apply(settings, [{ op: 'upsert', key: entry.key, entry }]);
+    const read1 = await ctx.reader.snapshot(settings);
+    expect(read1.body.format).toBe('entries-v1');
+    expect(snapshotEntries(settings, read1)).toEqual([entry]);
   });
 
   it('sends a snapshot when the gap is longer than the state itself', async () => {
@@ -159,10 +217,10 @@ describe('StreamReader', () => {
     const started = performance.now();
     const result = await ctx.reader.readSince(stream, 0, 0, 1000);
     const elapsed = performance.now() - started;
-    const entries = entriesOf(result);
+    const entries = entriesOf(stream, result);
     expect(entries.size).toBe(100_000);
     expect(result).toMatchObject({ epoch: 2, checksum: stateChecksumOf(stream, entries.values()) });
-    const bytes = result.kind === 'snapshot' ? result.entriesJson.length : 0;
-    console.info(`snapshot of 100k entries read in ${elapsed.toFixed(0)} ms (${bytes} bytes of JSON)`);
+    const bytes = result.kind === 'snapshot' ? result.body.text.length : 0;
+    console.info(`snapshot of 100k entries read in ${elapsed.toFixed(0)} ms (a ${bytes}-byte body)`);
   });
 });

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService } from '@threatline/db';
-import { EMPTY_CHECKSUM, type Delta, type StreamEntry, type StreamId } from '@threatline/protocol';
+import {
+  EMPTY_CHECKSUM,
+  streamKindOf,
+  type Delta,
+  type SnapshotBody,
+  type StreamEntry,
+  type StreamId,
+} from '@threatline/protocol';
 import { seqNumber, type StreamRow } from './stream-rows';
 
 /** Where a stream stands, as read. A stream never written reads as epoch 1, seq 0, empty. */
@@ -24,10 +31,11 @@ export type ReadSinceResult =
       checksum: string;
       count: number;
       /**
-       * The entries as one JSON array text, straight from PostgreSQL: the body of a snapshot frame as it is, so a
-       * gateway encodes a 100k-entry snapshot without parsing it (JSON.parse it for objects).
+       * The entries as a snapshot frame's body text, laid out by PostgreSQL (@threatline/protocol's `columns-v1`
+       * for indicators and exclusions, `entries-v1` for settings), so a gateway encodes a 100k-entry snapshot
+       * without parsing it (`parseSnapshotBody` gives the entries).
        */
-      entriesJson: string;
+      body: SnapshotBody;
     };
 
 /** Below this many deltas a gap is always sent as deltas (a snapshot is no smaller). */
@@ -84,21 +92,53 @@ export class StreamReader {
       [
         this.prisma.$queryRaw<StreamRow[]>`
           SELECT epoch, head_seq, checksum, entry_count, log_start_seq FROM stream WHERE id = ${streamId}`,
-        this.prisma.$queryRaw<{ entries: string }[]>`
-          SELECT '[' || coalesce(string_agg(entry::text, ','), '') || ']' AS entries
-          FROM stream_entry WHERE stream_id = ${streamId}`,
+        this.bodyQuery(streamId),
       ],
       { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
     );
     const state = stateOf(streamId, rows[0]);
+    const kind = streamKindOf(streamId);
     return {
       kind: 'snapshot',
       epoch: state.epoch,
       seq: state.head,
       checksum: state.checksum,
       count: state.entryCount,
-      entriesJson: bodies[0]?.entries ?? '[]',
+      body: { format: kind === 'settings' ? 'entries-v1' : 'columns-v1', text: bodies[0]!.body },
     };
+  }
+
+  /**
+   * The body text of a stream's entries, in its kind's format. Every aggregate of one query level is fed the rows
+   * in the same order, so the columns line up; keys are made of the type and value the checksum covers.
+   */
+  private bodyQuery(streamId: StreamId): Prisma.PrismaPromise<{ body: string }[]> {
+    switch (streamKindOf(streamId)) {
+      case 'indicators':
+        return this.prisma.$queryRaw`
+          WITH entry AS (
+            SELECT to_json((entry->>'type') || ':' || (entry->>'value'))::text AS key, entry->>'auditId' AS audit_id,
+                   CASE WHEN (entry->'dryRun')::boolean THEN '1' ELSE '0' END AS dry_run
+            FROM stream_entry WHERE stream_id = ${streamId}
+          ), audit AS (
+            SELECT audit_id, (row_number() OVER (ORDER BY audit_id) - 1)::text AS position
+            FROM (SELECT DISTINCT audit_id FROM entry) AS ids
+          )
+          SELECT '{"keys":[' || coalesce(string_agg(entry.key, ','), '')
+                 || '],"auditIds":[' || (SELECT coalesce(string_agg(to_json(audit_id)::text, ',' ORDER BY position::int), '') FROM audit)
+                 || '],"audit":[' || coalesce(string_agg(audit.position, ','), '')
+                 || '],"dryRun":[' || coalesce(string_agg(entry.dry_run, ','), '') || ']}' AS body
+          FROM entry JOIN audit USING (audit_id)`;
+      case 'exclusions':
+        return this.prisma.$queryRaw`
+          SELECT '{"keys":[' || coalesce(string_agg(to_json((entry->>'type') || ':' || (entry->>'value'))::text, ','), '')
+                 || ']}' AS body
+          FROM stream_entry WHERE stream_id = ${streamId}`;
+      case 'settings':
+        return this.prisma.$queryRaw`
+          SELECT '[' || coalesce(string_agg(entry::text, ','), '') || ']' AS body
+          FROM stream_entry WHERE stream_id = ${streamId}`;
+    }
   }
 
   /** The deltas from..to that are still in the log, in seq order. */

@@ -11,12 +11,19 @@ import { ConfigModule, loadConfig } from '@threatline/config';
 import { DbModule, PrismaService, type PrismaClient } from '@threatline/db';
 import { createTestDatabase } from '@threatline/db/testing';
 import { MessagingModule, PubSub } from '@threatline/messaging';
-import { stateChecksumOf, type Delta, type StreamEntry } from '@threatline/protocol';
+import {
+  PROTOCOL_VERSION,
+  parseSnapshotBody,
+  stateChecksumOf,
+  type Delta,
+  type SnapshotFrameHeader,
+  type StreamEntry,
+} from '@threatline/protocol';
 import { expect } from 'vitest';
 import { AckRecorder } from './ack-recorder';
 import type { AppliedChanges, StreamChange } from './stream-change';
 import { StreamMaintenance } from './stream-maintenance';
-import { StreamReader } from './stream-reader';
+import { StreamReader, type ReadSinceResult } from './stream-reader';
 import { StreamWriter } from './stream-writer';
 import { StreamsModule } from './streams.module';
 
@@ -156,4 +163,23 @@ export function expectConsistent(streamId: string, stream: StoredStream): void {
   expect(replay(new Map(), stream.deltas)).toEqual(stream.entries);
   expect(stream.entryCount).toBe(stream.entries.size);
   expect(stream.checksum).toBe(stateChecksumOf(streamId, stream.entries.values()));
+}
+
+/** The entries of a snapshot read, decoded and checked as an agent does it (and throwing where an agent refuses). */
+export function snapshotEntries(streamId: string, result: ReadSinceResult): StreamEntry[] {
+  if (result.kind !== 'snapshot') throw new Error(`expected a snapshot, got ${result.kind}`);
+  const header: SnapshotFrameHeader = {
+    type: 'snapshot',
+    v: PROTOCOL_VERSION,
+    stream: streamId,
+    epoch: result.epoch,
+    seq: result.seq,
+    checksum: result.checksum,
+    count: result.count,
+    format: result.body.format,
+    encoding: 'identity',
+  };
+  const parsed = parseSnapshotBody(header, result.body.text);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return parsed.message.entries;
 }

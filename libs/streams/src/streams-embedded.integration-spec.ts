@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { FirewallStatus } from '@threatline/db';
-import { exclusionEntry, exclusionStreamId, stateChecksumOf, type StreamEntry } from '@threatline/protocol';
+import {
+  exclusionEntry,
+  exclusionStreamId,
+  indicatorEntry,
+  mdrTenantStreamId,
+  stateChecksumOf,
+} from '@threatline/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamChange } from './stream-change';
 import {
   createStreamsContext,
   expectConsistent,
+  snapshotEntries,
   storedStream,
   type StreamsContext,
 } from './streams-context.test-support';
@@ -40,7 +47,7 @@ describe('streams on the embedded PGlite', () => {
     expect(deltas).toMatchObject({ kind: 'deltas', fromSeq: 3, toSeq: 4, checksum: stored.checksum });
     const snapshot = await ctx.reader.readSince(stream, 7, 0, 100);
     if (snapshot.kind !== 'snapshot') throw new Error('expected a snapshot');
-    const entries = JSON.parse(snapshot.entriesJson) as StreamEntry[];
+    const entries = snapshotEntries(stream, snapshot);
     expect(snapshot.checksum).toBe(stateChecksumOf(stream, entries));
     expect(entries.map((entry) => entry.key).sort()).toEqual(['HOST:a', 'HOST:c']);
 
@@ -60,5 +67,28 @@ describe('streams on the embedded PGlite', () => {
     ]);
     const ack = await ctx.prisma.firewallStreamAck.findFirstOrThrow({ where: { firewallId: firewall.id } });
     expect([ack.epoch, Number(ack.seq)]).toEqual([2, 4]);
+  });
+
+  it('reads an indicator snapshot as columns, audit IDs and dry runs included', async () => {
+    const stream = mdrTenantStreamId(randomUUID());
+    const entries = [
+      indicatorEntry({ type: 'domain', value: 'a.example', auditId: 'MDR-20261124-BBBBBBBB', dryRun: true }),
+      indicatorEntry({
+        type: 'url',
+        value: 'http://b.example/"x":1',
+        auditId: 'MDR-20261123-AAAAAAAA',
+        dryRun: false,
+      }),
+      indicatorEntry({ type: 'ipv4', value: '10.0.0.1', auditId: 'MDR-20261124-BBBBBBBB', dryRun: false }),
+    ];
+    await ctx.apply(
+      stream,
+      entries.map((entry) => ({ op: 'upsert', key: entry.key, entry })),
+    );
+    const snapshot = await ctx.reader.snapshot(stream);
+    expect(snapshot.body.format).toBe('columns-v1');
+    const read = snapshotEntries(stream, snapshot);
+    expect(new Set(read)).toEqual(new Set(entries));
+    expect(stateChecksumOf(stream, read)).toBe(snapshot.checksum);
   });
 });

@@ -1,0 +1,158 @@
+// The `columns-v1` body of a binary snapshot frame, for indicator and exclusion streams: the entries as columns of one
+// JSON object rather than an array of objects. A 100,000-indicator body shrinks from about 15 MB to 3 MB, and
+// gunzip, JSON.parse and the check all scale with that: the key is not sent beside the type and value it is made
+// of, and a feed's audit ID travels once instead of once per entry.
+//   indicators: {"keys":["<type>:<value>",...],"auditIds":[distinct audit IDs],"audit":[index into auditIds,...],
+//                "dryRun":[0 or 1,...]}
+//   exclusions: {"keys":["<TYPE>:<value>",...]}
+// An entry's key is split at its first ':' (no type holds one) into its type and value, so the key the agent holds
+// is the type and value it hashes, by construction. Each entry is checked here, as entry-check.ts would check the
+// object; the entries built are the ones a JSON array body would have given.
+
+import {
+  MAX_ENTRY_VALUE_LENGTH,
+  exclusionTypeSchema,
+  indicatorTypeSchema,
+  type ExclusionEntry,
+  type IndicatorEntry,
+  type StreamEntry,
+} from './entries';
+import type { ProtocolIssue } from './parse';
+
+const MAX_AUDIT_ID_LENGTH = 64;
+const INDICATOR_FIELDS = ['keys', 'auditIds', 'audit', 'dryRun'];
+const EXCLUSION_FIELDS = ['keys'];
+/** Each type as the one string every entry shares (a slice of the key would be a string per entry). */
+const INDICATOR_TYPES: ReadonlyMap<string, IndicatorEntry['type']> = new Map(
+  indicatorTypeSchema.options.map((type) => [type, type]),
+);
+const EXCLUSION_TYPES: ReadonlyMap<string, ExclusionEntry['type']> = new Map(
+  exclusionTypeSchema.options.map((type) => [type, type]),
+);
+
+export type ColumnsResult = { ok: true; entries: StreamEntry[] } | { ok: false; issue: ProtocolIssue };
+
+/** The `columns-v1` body text of indicator or exclusion entries (audit IDs listed in order of first use). */
+export function encodeColumnsBody(
+  kind: 'indicators' | 'exclusions',
+  entries: readonly StreamEntry[],
+): string {
+  const keys = entries.map((entry) => {
+    if (!('type' in entry)) throw new RangeError(`not an ${kind} entry: ${entry.key}`);
+    return `${entry.type}:${entry.value}`;
+  });
+  if (kind === 'exclusions') return JSON.stringify({ keys });
+  const auditIds = new Map<string, number>();
+  const audit: number[] = [];
+  const dryRun: number[] = [];
+  for (const entry of entries) {
+    if (!('auditId' in entry)) throw new RangeError(`not an indicator entry: ${entry.key}`);
+    let position = auditIds.get(entry.auditId);
+    if (position === undefined) auditIds.set(entry.auditId, (position = auditIds.size));
+    audit.push(position);
+    dryRun.push(entry.dryRun ? 1 : 0);
+  }
+  return JSON.stringify({ keys, auditIds: [...auditIds.keys()], audit, dryRun });
+}
+
+/**
+ * The `count` entries of a parsed `columns-v1` body, checked, or its first problem (the path of an entry's as in
+ * `entries[3].value`).
+ */
+export function checkColumnsBody(
+  kind: 'indicators' | 'exclusions',
+  count: number,
+  body: unknown,
+): ColumnsResult {
+  const fields = kind === 'indicators' ? INDICATOR_FIELDS : EXCLUSION_FIELDS;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return refused('', `must be an object of ${fields.join(', ')}`);
+  }
+  const columns = body as Record<string, unknown>;
+  for (const field in columns) {
+    if (!fields.includes(field)) return refused('', `unknown field "${field}"`);
+  }
+  for (const field of fields) {
+    if (field === 'auditIds') continue;
+    const column = columns[field];
+    if (!Array.isArray(column) || column.length !== count) {
+      return refused(field, `must be an array of ${count} items`);
+    }
+  }
+  return kind === 'indicators'
+    ? indicators(columns as Record<string, unknown[]>, count)
+    : exclusions(columns.keys as unknown[], count);
+}
+
+function indicators(columns: Record<string, unknown[]>, count: number): ColumnsResult {
+  const auditIds = columns.auditIds;
+  if (!Array.isArray(auditIds)) return refused('auditIds', 'must be an array');
+  for (let position = 0; position < auditIds.length; position++) {
+    const auditId: unknown = auditIds[position];
+    if (typeof auditId !== 'string' || auditId.length === 0 || auditId.length > MAX_AUDIT_ID_LENGTH) {
+      return refused(`auditIds[${position}]`, `must be a string of 1 to ${MAX_AUDIT_ID_LENGTH} characters`);
+    }
+  }
+  const { keys, audit, dryRun } = columns;
+  const entries = new Array<IndicatorEntry>(count);
+  const seen = new Set<string>();
+  for (let index = 0; index < count; index++) {
+    const key = keys![index];
+    const split = splitKey(key, INDICATOR_TYPES, index);
+    if ('ok' in split) return split;
+    const position = audit![index];
+    const auditId = typeof position === 'number' ? (auditIds[position] as string | undefined) : undefined;
+    if (auditId === undefined) {
+      return refused(`entries[${index}].auditId`, `audit must index auditIds (0 to ${auditIds.length - 1})`);
+    }
+    const flag = dryRun![index];
+    if (flag !== 0 && flag !== 1) return refused(`entries[${index}].dryRun`, 'must be 0 or 1');
+    if (seen.size === seen.add(key as string).size) return refused(`entries[${index}].key`, 'duplicate key');
+    entries[index] = {
+      key: key as string,
+      type: split.type,
+      value: split.value,
+      auditId,
+      dryRun: flag === 1,
+    };
+  }
+  return { ok: true, entries };
+}
+
+function exclusions(keys: unknown[], count: number): ColumnsResult {
+  const entries = new Array<ExclusionEntry>(count);
+  const seen = new Set<string>();
+  for (let index = 0; index < count; index++) {
+    const key = keys[index];
+    const split = splitKey(key, EXCLUSION_TYPES, index);
+    if ('ok' in split) return split;
+    if (seen.size === seen.add(key as string).size) return refused(`entries[${index}].key`, 'duplicate key');
+    entries[index] = { key: key as string, type: split.type, value: split.value };
+  }
+  return { ok: true, entries };
+}
+
+/** The type and value of entry `index`'s `<type>:<value>` key, or what is wrong with it. */
+function splitKey<T extends string>(
+  key: unknown,
+  types: ReadonlyMap<string, T>,
+  index: number,
+): { type: T; value: string } | { ok: false; issue: ProtocolIssue } {
+  if (typeof key !== 'string') return refused(`entries[${index}].key`, 'must be a string');
+  const colon = key.indexOf(':');
+  const type = colon < 0 ? undefined : types.get(key.slice(0, colon));
+  if (type === undefined)
+    return refused(`entries[${index}].type`, `must be one of ${[...types.keys()].join(', ')}`);
+  const length = key.length - colon - 1;
+  if (length === 0 || length > MAX_ENTRY_VALUE_LENGTH) {
+    return refused(
+      `entries[${index}].value`,
+      `must be a string of 1 to ${MAX_ENTRY_VALUE_LENGTH} characters`,
+    );
+  }
+  return { type, value: key.slice(colon + 1) };
+}
+
+function refused(path: string, message: string): { ok: false; issue: ProtocolIssue } {
+  return { ok: false, issue: { path, message } };
+}
