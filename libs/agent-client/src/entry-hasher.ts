@@ -11,6 +11,8 @@ export class EntryHasher {
   private readonly hasher = new Fnv1a64();
   private readonly kind: 'indicators' | 'exclusions' | 'settings';
   private readonly source: string;
+  /** The hash of each type's `source|type|` (or `TYPE|`), the same for every entry of the type: hashed once. */
+  private readonly prefixes = new Map<string, Fnv1a64>();
 
   constructor(private readonly streamId: StreamId) {
     const stream = parseStreamId(streamId);
@@ -21,22 +23,29 @@ export class EntryHasher {
 
   /** The hash of the entry's item; valid until the next call. */
   hash(entry: StreamEntry): Fnv1a64 {
-    const hasher = this.hasher.reset();
+    const hasher = this.hasher;
     if (this.kind === 'indicators' && 'auditId' in entry) {
       return hasher
-        .update(this.source)
-        .update('|')
-        .update(entry.type)
-        .update('|')
+        .copyFrom(this.prefix(entry.type))
         .update(entry.value)
         .update('|')
         .update(entry.auditId)
         .update(entry.dryRun ? '|1' : '|0');
     }
     if (this.kind === 'exclusions' && 'type' in entry && !('auditId' in entry)) {
-      return hasher.update(entry.type).update('|').update(entry.value);
+      return hasher.copyFrom(this.prefix(entry.type)).update(entry.value);
     }
     // Settings (one entry), or an entry of the wrong kind, which checksumItemOf refuses.
-    return hasher.update(checksumItemOf(this.streamId, entry));
+    return hasher.reset().update(checksumItemOf(this.streamId, entry));
+  }
+
+  private prefix(type: string): Fnv1a64 {
+    let prefix = this.prefixes.get(type);
+    if (prefix === undefined) {
+      const text = this.kind === 'indicators' ? `${this.source}|${type}|` : `${type}|`;
+      prefix = new Fnv1a64().update(text);
+      this.prefixes.set(type, prefix);
+    }
+    return prefix;
   }
 }
