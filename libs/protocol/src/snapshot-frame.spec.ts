@@ -183,6 +183,25 @@ describe('binary snapshot frames', () => {
     expect(entry('dryRun', [0, true])).toContain('entries[1].dryRun: must be 0 or 1');
     expect(entry('dryRun', [2, 0])).toContain('entries[0].dryRun');
     expect(columnsRefusal([] as unknown as Record<string, unknown>)).toContain('must be an object');
+    const three = (keys: string[]) => ({
+      keys,
+      auditIds: ['MDR-20261123-AAAAAAAA'],
+      audit: [0, 0, 0],
+      dryRun: [0, 0, 0],
+    });
+    expect(columnsRefusal(three(['url:b', 'ipv4:1.2.3.4', 'url:b']), 3)).toContain(
+      'entries[2].key: duplicate key',
+    );
+    expect(columnsRefusal(three(['ipv4:1.2.3.4', 'url:b', 'url:b']), 3)).toContain(
+      'entries[2].key: duplicate key',
+    );
+    for (const keys of [
+      ['url:b', 'ipv4:1.2.3.4', 'url:a'],
+      ['ipv4:1.2.3.4', 'url:a', 'url:b'],
+    ]) {
+      const parsed = parseSnapshotBody({ ...columnsHeader, count: 3 }, JSON.stringify(three(keys)));
+      expect(parsed.ok && parsed.message.entries.map((item) => item.key)).toEqual(keys);
+    }
 
     const exclusions = { ...columnsHeader, stream: 'exc:g:0b1592ab-1111-4222-8333-444455556666', count: 1 };
     expect(parseSnapshotBody(exclusions, '{"keys":["HOST:a"]}')).toMatchObject({

@@ -138,6 +138,9 @@ describe('StreamReader', () => {
     );
     const result = await ctx.reader.snapshot(stream);
     expect(result).toMatchObject({ count: 4, body: { format: 'columns-v1' } });
+    // In ascending key order: the agent's duplicate check is then a comparison with the previous key.
+    const { keys } = JSON.parse(result.body.text) as { keys: string[] };
+    expect(keys).toEqual([...keys].sort());
     const read = snapshotEntries(stream, result);
     expect(read).toHaveLength(4);
     expect(new Set(read)).toEqual(new Set(entries));

@@ -109,31 +109,38 @@ export class StreamReader {
   }
 
   /**
-   * The body text of a stream's entries, in its kind's format. Every aggregate of one query level is fed the rows
-   * in the same order, so the columns line up; keys are made of the type and value the checksum covers.
+   * The body text of a stream's entries, in its kind's format. Keys are made of the type and value the checksum
+   * covers. Every column is aggregated in key order ("C" collation, code point order), so the columns line up
+   * and the agent finds duplicates by comparing each key with the one before; the sorted subquery makes each
+   * aggregate's own sort a pass over input already in order.
    */
   private bodyQuery(streamId: StreamId): Prisma.PrismaPromise<{ body: string }[]> {
     switch (streamKindOf(streamId)) {
       case 'indicators':
         return this.prisma.$queryRaw`
           WITH entry AS (
-            SELECT to_json((entry->>'type') || ':' || (entry->>'value'))::text AS key, entry->>'auditId' AS audit_id,
+            SELECT ((entry->>'type') || ':' || (entry->>'value')) COLLATE "C" AS key, entry->>'auditId' AS audit_id,
                    CASE WHEN (entry->'dryRun')::boolean THEN '1' ELSE '0' END AS dry_run
             FROM stream_entry WHERE stream_id = ${streamId}
           ), audit AS (
             SELECT audit_id, (row_number() OVER (ORDER BY audit_id) - 1)::text AS position
             FROM (SELECT DISTINCT audit_id FROM entry) AS ids
+          ), sorted AS (
+            SELECT entry.key, audit.position, entry.dry_run
+            FROM entry JOIN audit USING (audit_id) ORDER BY entry.key
           )
-          SELECT '{"keys":[' || coalesce(string_agg(entry.key, ','), '')
+          SELECT '{"keys":[' || coalesce(string_agg(to_json(key)::text, ',' ORDER BY key), '')
                  || '],"auditIds":[' || (SELECT coalesce(string_agg(to_json(audit_id)::text, ',' ORDER BY position::int), '') FROM audit)
-                 || '],"audit":[' || coalesce(string_agg(audit.position, ','), '')
-                 || '],"dryRun":[' || coalesce(string_agg(entry.dry_run, ','), '') || ']}' AS body
-          FROM entry JOIN audit USING (audit_id)`;
+                 || '],"audit":[' || coalesce(string_agg(position, ',' ORDER BY key), '')
+                 || '],"dryRun":[' || coalesce(string_agg(dry_run, ',' ORDER BY key), '') || ']}' AS body
+          FROM sorted`;
       case 'exclusions':
         return this.prisma.$queryRaw`
-          SELECT '{"keys":[' || coalesce(string_agg(to_json((entry->>'type') || ':' || (entry->>'value'))::text, ','), '')
-                 || ']}' AS body
-          FROM stream_entry WHERE stream_id = ${streamId}`;
+          SELECT '{"keys":[' || coalesce(string_agg(to_json(key)::text, ',' ORDER BY key), '') || ']}' AS body
+          FROM (
+            SELECT ((entry->>'type') || ':' || (entry->>'value')) COLLATE "C" AS key
+            FROM stream_entry WHERE stream_id = ${streamId}
+          ) AS entry`;
       case 'settings':
         return this.prisma.$queryRaw`
           SELECT '[' || coalesce(string_agg(entry::text, ','), '') || ']' AS body
