@@ -158,6 +158,27 @@ describe('rule 2: what matches what', () => {
     expect(decide(entries, { url: 'http://evil.com/' + 'a'.repeat(9000) })).toEqual(['allow']);
   });
 
+  it('judges the whole URL even where a plain host lets the lookup look at the path last', () => {
+    // A plain host is final before the path is read; the path is then checked (or canonicalized) only when a
+    // URL or domain entry may match, and a URL that does not canonicalize as a whole still matches nothing.
+    const entries = [ioc('evil.com', 'domain'), ioc('bad.org/b', 'url')];
+    expect(decide(entries, { url: 'http://cdn.evil.com/x/../y' })).toEqual([
+      'log',
+      'MDR url evil.com log audit-1',
+    ]);
+    expect(decide(entries, { url: 'http://cdn.evil.com/\ud800' })).toEqual(['allow']);
+    expect(decide(entries, { url: 'http://bad.org/a/../b' })).toEqual([
+      'log',
+      'MDR url bad.org/b log audit-1',
+    ]);
+    expect(decide(entries, { url: 'http://bad.org/b\ud800' })).toEqual(['allow']);
+    const matcher = Matcher.build(entries);
+    expect(matcher.lookupUrl('http://bad.org/a/../b')).toBe(1);
+    expect(matcher.lookupUrl('http://bad.org/%62')).toBe(1);
+    expect(matcher.lookupUrl('http://bad.org/b\ud800')).toBe(0);
+    expect(matcher.lookupUrl('http://good.org/b\ud800')).toBe(0);
+  });
+
   it('matches a URL entry on the Safe Browsing host suffixes of the request, not the top-level domain alone', () => {
     const url = 'http://a.b.c.d.e.f.g/1.html';
     const hosts = ['a.b.c.d.e.f.g', 'c.d.e.f.g', 'd.e.f.g', 'e.f.g', 'f.g'];

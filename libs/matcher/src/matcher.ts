@@ -16,7 +16,15 @@ import type {
   ModuleSettings,
   Traffic,
 } from './types';
-import { END, HOST_END, HOST_IS_IPV4, HOST_START, PATH_START } from './url-scan';
+import {
+  END,
+  HOST_END,
+  HOST_IS_IPV4,
+  HOST_START,
+  PATH_START,
+  scanCleanPath,
+  scanCleanPrefix,
+} from './url-scan';
 
 export interface MatcherStats {
   ipv4: number;
@@ -125,10 +133,7 @@ export class Matcher {
           this.iocs.domains.lookup(domain, 0, domain.length, hits, HitKind.Domain);
         }
       }
-      if (traffic.url !== undefined) {
-        url = canonicalUrlText(traffic.url, this.positions);
-        if (url !== null) this.collectUrl(url, domain);
-      }
+      if (traffic.url !== undefined) url = this.collectUrl(traffic.url, domain);
     }
     if (hits.count === 0) return { action: 'allow', matches: [] };
     if (this.exclusionIndex.size === 0) return decide(hits, this.iocs, settings, () => null);
@@ -160,10 +165,19 @@ export class Matcher {
    *  allocation when it is already canonical). */
   lookupUrl(url: string): number {
     this.hits.count = 0;
-    const text = canonicalUrlText(url, this.positions);
-    if (text === null) return 0;
     const p = this.positions;
-    return this.iocs.urls.lookup(
+    const urls = this.iocs.urls;
+    if (scanCleanPrefix(url, p)) {
+      // The host is final: when no key has any of its suffixes, nothing matches whatever the path is, so the
+      // path is neither checked nor canonicalized (most traffic).
+      if (urls.passingHosts(url, p[HOST_START]!, p[HOST_END]!, p[HOST_IS_IPV4] === 1) === 0) return 0;
+      if (scanCleanPath(url, p)) {
+        return urls.probePaths(url, p[HOST_END]!, url, p[PATH_START]!, p[END]!, this.hits, HitKind.Url);
+      }
+    }
+    const text = canonicalUrlText(url, p);
+    if (text === null) return 0;
+    return urls.lookup(
       text,
       p[HOST_START]!,
       p[HOST_END]!,
@@ -206,22 +220,56 @@ export class Matcher {
     this.iocs.ips.lookup(address, this.hits, exactKind, networkKind);
   }
 
-  /** URL entries on the URL's expressions, then domain entries on its host unless the host is the traffic
-   *  domain (already checked, reported once as a domain match). */
-  private collectUrl(text: string, domain: string | null): void {
+  /**
+   * URL entries on the URL's expressions, then domain entries on its host unless the host is the traffic domain
+   * (already checked, reported once as a domain match). Returns the canonical URL text `positions` index (null
+   * when the URL cannot be canonicalized: it matches nothing). As in lookupUrl, a URL with a plain host has its
+   * path checked or canonicalized only once something may match: a host suffix passes the URL host filter, or a
+   * domain entry matched the host (whose hits are dropped again if the whole URL turns out not to canonicalize).
+   */
+  private collectUrl(raw: string, domain: string | null): string | null {
     const p = this.positions;
-    const hostStart = p[HOST_START]!;
-    const hostEnd = p[HOST_END]!;
+    const hits = this.hits;
+    const urls = this.iocs.urls;
+    if (scanCleanPrefix(raw, p)) {
+      const first = hits.count;
+      if (urls.passingHosts(raw, p[HOST_START]!, p[HOST_END]!, p[HOST_IS_IPV4] === 1) > 0) {
+        if (!scanCleanPath(raw, p)) return this.collectCanonicalUrl(raw, domain);
+        urls.probePaths(raw, p[HOST_END]!, raw, p[PATH_START]!, p[END]!, hits, HitKind.Url);
+        this.collectHostDomains(raw, domain);
+        return raw;
+      }
+      this.collectHostDomains(raw, domain);
+      if (hits.count === first || scanCleanPath(raw, p)) return raw;
+      // A host match on a URL whose path needs canonicalizing: it stands only if the whole URL canonicalizes.
+      hits.count = first;
+    }
+    return this.collectCanonicalUrl(raw, domain);
+  }
+
+  /** The full canonicalization, then the URL and host-domain entries on it; the canonical text, or null. */
+  private collectCanonicalUrl(raw: string, domain: string | null): string | null {
+    const text = canonicalUrlText(raw, this.positions);
+    if (text === null) return null;
+    const p = this.positions;
     this.iocs.urls.lookup(
       text,
-      hostStart,
-      hostEnd,
+      p[HOST_START]!,
+      p[HOST_END]!,
       p[PATH_START]!,
       p[END]!,
       p[HOST_IS_IPV4] === 1,
       this.hits,
       HitKind.Url,
     );
+    this.collectHostDomains(text, domain);
+    return text;
+  }
+
+  /** Domain entries on the URL host text[HOST_START, HOST_END), unless it is the traffic domain. */
+  private collectHostDomains(text: string, domain: string | null): void {
+    const hostStart = this.positions[HOST_START]!;
+    const hostEnd = this.positions[HOST_END]!;
     const sameHost =
       domain !== null && domain.length === hostEnd - hostStart && text.startsWith(domain, hostStart);
     if (!sameHost) this.iocs.domains.lookup(text, hostStart, hostEnd, this.hits, HitKind.UrlHostDomain);

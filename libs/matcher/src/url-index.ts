@@ -32,6 +32,9 @@ export class UrlIndex {
   private readonly prefixLengths = new Int32Array(MAX_PATH_PREFIXES);
   private readonly prefixStates = new Int32Array(MAX_PATH_PREFIXES);
 
+  /** How many host suffixes the last passingHosts kept (the first entries of hostStarts/hostStates). */
+  private passing = 0;
+
   /** Keys removed since the host filter was built; their hosts' bits are still set. */
   private staleHosts = 0;
 
@@ -78,18 +81,25 @@ export class UrlIndex {
     hits: HitBuffer,
     kind: HitKind,
   ): number {
-    const table = this.table;
-    if (table.size === 0) return 0;
+    if (this.passingHosts(text, hostStart, hostEnd, hostIsIpv4) === 0) return 0;
+    return this.probePaths(text, hostEnd, text, pathStart, end, hits, kind);
+  }
+
+  /**
+   * The first half of lookup: the host suffixes of the canonical host text[hostStart, hostEnd) that the host
+   * filter lets through (kept, in order, for probePaths); returns how many. 0 means no key has any of them, so no
+   * expression of the URL matches whatever its path is.
+   */
+  passingHosts(text: string, hostStart: number, hostEnd: number, hostIsIpv4: boolean): number {
+    if (this.table.size === 0) return 0;
     const hostCount = this.hostSuffixes(text, hostStart, hostEnd, hostIsIpv4);
-    const bloomWords = table.bloom.words;
-    const bloomLength = bloomWords.length;
     const hostWords = this.hostBloom.words;
     const hostLength = hostWords.length;
-    const first = hits.count;
-    let pathCount = -1;
+    let kept = 0;
     for (let h = 0; h < hostCount; h++) {
       // finishHash and the host filter's test, inline.
-      let hostHash = this.hostStates[h]! ^ (this.hostStates[h]! >>> 16);
+      const hostState = this.hostStates[h]!;
+      let hostHash = hostState ^ (hostState >>> 16);
       hostHash = Math.imul(hostHash, 0x85ebca6b);
       hostHash ^= hostHash >>> 13;
       hostHash = Math.imul(hostHash, 0xc2b2ae35);
@@ -99,7 +109,34 @@ export class UrlIndex {
       const hostBits =
         (1 << (hostSpread & 31)) | (1 << ((hostSpread >>> 5) & 31)) | (1 << ((hostSpread >>> 10) & 31));
       if ((hostWords[(((hostMixed >>> 8) * hostLength) / 16777216) | 0]! & hostBits) !== hostBits) continue;
-      if (pathCount < 0) pathCount = this.pathVariants(text, pathStart, end);
+      this.hostStarts[kept] = this.hostStarts[h]!;
+      this.hostStates[kept++] = hostState;
+    }
+    this.passing = kept;
+    return kept;
+  }
+
+  /**
+   * The second half of lookup, after passingHosts: pushes a hit for every key equal to a kept host suffix (its
+   * characters in hostText, ending at hostEnd) joined with a path variant of the canonical path
+   * pathText[pathStart, end); returns how many. The host and the path may come from different strings: the raw
+   * URL's host and the canonicalized path.
+   */
+  probePaths(
+    hostText: string,
+    hostEnd: number,
+    pathText: string,
+    pathStart: number,
+    end: number,
+    hits: HitBuffer,
+    kind: HitKind,
+  ): number {
+    const table = this.table;
+    const bloomWords = table.bloom.words;
+    const bloomLength = bloomWords.length;
+    const first = hits.count;
+    const pathCount = this.pathVariants(pathText, pathStart, end);
+    for (let h = 0; h < this.passing; h++) {
       const hostState = Math.imul(this.hostStates[h]!, 0x9e3779b1);
       const suffixStart = this.hostStarts[h]!;
       for (let p = 0; p < pathCount; p++) {
@@ -115,7 +152,7 @@ export class UrlIndex {
         const bits = (1 << (spread & 31)) | (1 << ((spread >>> 5) & 31)) | (1 << ((spread >>> 10) & 31));
         if ((bloomWords[(((mixed >>> 8) * bloomLength) / 16777216) | 0]! & bits) !== bits) continue;
         const pathEnd = pathStart + this.pathLengths[p]!;
-        const slot = table.findJoined(hash, text, suffixStart, hostEnd, text, pathStart, pathEnd);
+        const slot = table.findJoined(hash, hostText, suffixStart, hostEnd, pathText, pathStart, pathEnd);
         if (slot >= 0) hits.push(kind, slot);
       }
     }

@@ -30,6 +30,16 @@ CLASS[0x2d] = SAFE | HYPHEN;
  * pass over the characters, a table lookup each.
  */
 export function scanCleanUrl(url: string, out: Int32Array): boolean {
+  return scanCleanPrefix(url, out) && scanCleanPath(url, out);
+}
+
+/**
+ * The first half of scanCleanUrl: true when the URL starts `http(s)://host[:port]/` with a plain host, filling
+ * HOST_START, HOST_END, HOST_IS_IPV4 and PATH_START. The host is then final whatever the path holds (the full
+ * canonicalization takes the host before the first '/', and a plain host has nothing to unescape), so a lookup
+ * whose host matches nothing needs no look at the path.
+ */
+export function scanCleanPrefix(url: string, out: Int32Array): boolean {
   const length = url.length;
   if (length > MAX_CLEAN_LENGTH || length < 9) return false;
   // "http://" or "https://", compared code by code: startsWith is a builtin call, slower than this here.
@@ -49,13 +59,19 @@ export function scanCleanUrl(url: string, out: Int32Array): boolean {
     if (i < 0) return false;
   }
   if (url.charCodeAt(i) !== 0x2f) return false;
-  const end = scanPath(url, i);
-  if (end < 0) return false;
   out[HOST_START] = hostStart;
   out[HOST_END] = hostEnd;
   out[PATH_START] = i;
-  out[END] = end;
   out[HOST_IS_IPV4] = host & 1;
+  return true;
+}
+
+/** The second half of scanCleanUrl, after scanCleanPrefix filled `out`: true when the path and query from
+ *  PATH_START are already canonical, filling END. */
+export function scanCleanPath(url: string, out: Int32Array): boolean {
+  const end = scanPath(url, out[PATH_START]!);
+  if (end < 0) return false;
+  out[END] = end;
   return true;
 }
 
