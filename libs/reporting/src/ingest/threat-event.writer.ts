@@ -5,6 +5,7 @@ import { DAY_MS } from '../partitions/partition-days';
 import { DiscardReason, ReportingMetrics } from '../reporting.metrics';
 import type { ThreatEvent } from '@threatline/protocol';
 import { encodeEvents, type EncodedEvents } from './encoded-events';
+import { IngestTargetCache } from './ingest-target-cache';
 import {
   ThreatEventStoreRepository,
   type IngestTarget,
@@ -37,11 +38,13 @@ export interface StoreOutcome {
  * worker died, or a batch the agent resent, is harmless. Only events inside the accepted window are stored:
  * not older than the tenant's retention (they would be deleted at once) and not more than MAX_FUTURE_SKEW_MS
  * ahead; within it, an event's identity (occurredAt, id) is unique across partitions because both travel
- * unchanged with every resend.
+ * unchanged with every resend. A firewall's target (tenant, group, reporting setting, retention) is read at most
+ * every INGEST_TARGET_TTL_MS: a change of its settings applies to the batches stored after that.
  */
 @Injectable()
 export class ThreatEventWriter {
   private readonly logger = new Logger(ThreatEventWriter.name);
+  private readonly targets = new IngestTargetCache();
 
   constructor(
     private readonly repository: ThreatEventStoreRepository,
@@ -56,7 +59,7 @@ export class ThreatEventWriter {
 
   async storeEncoded(batch: EncodedEventBatch): Promise<StoreOutcome> {
     const total = batch.events.count;
-    const target = await this.repository.findTarget(batch.firewallId);
+    const target = await this.targetOf(batch.firewallId);
     if (!target) {
       this.logger.warn(
         `batch ${batch.batchId}: firewall ${batch.firewallId} is unknown; ${total} events dropped`,
@@ -109,6 +112,16 @@ export class ThreatEventWriter {
       days.length === batch.events.days.length &&
       days.every((day) => day >= earliest && day.getTime() + DAY_MS - 1 <= latest.getTime());
     return wholeDays ? this.repository.copy(stored) : this.repository.insert(stored);
+  }
+
+  /** The firewall's target, from the cache when it was read in the last few seconds; an unknown one is not kept. */
+  private async targetOf(firewallId: string): Promise<IngestTarget | null> {
+    const now = Date.now();
+    const cached = this.targets.get(firewallId, now);
+    if (cached !== undefined) return cached;
+    const target = await this.repository.findTarget(firewallId);
+    if (target) this.targets.set(firewallId, target, now);
+    return target;
   }
 
   private discard(discarded: StoreOutcome['discarded']): StoreOutcome {
