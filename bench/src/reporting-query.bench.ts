@@ -1,6 +1,6 @@
 // reporting.query_24h: p95 of `threatEvents` (first page, one tenant, the last 24 hours) and of
 // `threatEventSummary` (the same range, hourly series) over the stored-events dataset, through the real GraphQL
-// API over HTTP. The tenant is the dataset's largest (the worst case); the median tenant is reported beside it.
+// API over HTTP, and of the list filtered to one firewall (a busy one, and one with no event in the range). The tenant is the dataset's largest (the worst case); the median tenant is reported beside it.
 import { issueSecret, SecretKind } from '@threatline/auth';
 import { ApiKeyRole } from '@threatline/db';
 import { createTestApi, type TestApi } from '@threatline/http/testing';
@@ -57,6 +57,39 @@ async function adminKeyOf(url: string, tenantId: string): Promise<string> {
   }
 }
 
+/** One of the tenant's firewalls with events (the dataset spreads a tenant's events evenly over them). */
+async function firewallOf(url: string, tenantId: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT id FROM firewall WHERE tenant_id = $1 AND serial NOT LIKE 'BENCH-QUIET-%' ORDER BY serial LIMIT 1`,
+      [tenantId],
+    );
+    return rows[0]!.id;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A firewall added to the tenant now, so with no stored event (removed by the next dataset build). */
+async function newFirewallOf(url: string, tenantId: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO firewall (id, tenant_id, group_id, serial, hostname, status)
+       SELECT gen_random_uuid(), $1, group_id, 'BENCH-QUIET-' || gen_random_uuid(), 'fw-quiet', 'MANAGED'
+       FROM firewall WHERE tenant_id = $1 LIMIT 1
+       RETURNING id`,
+      [tenantId],
+    );
+    return rows[0]!.id;
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
   const dataset = await openDataset(ROWS, (line) => console.log(line));
   const to = dataset.endsAt.toISOString();
@@ -86,6 +119,12 @@ async function main(): Promise<void> {
       const floor = await measure(() => ask('{ viewer { __typename } }', {}));
       const list = await measure(() => ask(LIST, { filter: { from, to } }));
       const summary = await measure(() => ask(SUMMARY, { from, to }));
+      // One firewall's events (the firewall's Log viewer): a busy one, and a quiet one (no event in the range: the
+      // worst case of a plan that walks the tenant's events for it).
+      const busyFirewall = await firewallOf(dataset.url, tenantId);
+      const quietFirewall = await newFirewallOf(dataset.url, tenantId);
+      const busy = await measure(() => ask(LIST, { filter: { from, to, firewallId: busyFirewall } }));
+      const quiet = await measure(() => ask(LIST, { filter: { from, to, firewallId: quietFirewall } }));
       const note =
         `${label}: ${inRange} events in the 24 h range, ${dataset.rows} stored over 30 days; GraphQL over HTTP ` +
         `(a trivial authenticated query takes p50 ${floor.p50} ms, p95 ${floor.p95} ms here)`;
@@ -98,6 +137,22 @@ async function main(): Promise<void> {
           ...list,
           target: `p95 <= ${TARGET_MS} ms`,
           note,
+        },
+        {
+          name: `reporting.query_24h.firewall_events${suffix}`,
+          unit: 'ms p95',
+          value: busy.p95,
+          ...busy,
+          target: `p95 <= ${TARGET_MS} ms`,
+          note: `${note}; one of the tenant's firewalls (a twentieth of its events)`,
+        },
+        {
+          name: `reporting.query_24h.quiet_firewall_events${suffix}`,
+          unit: 'ms p95',
+          value: quiet.p95,
+          ...quiet,
+          target: `p95 <= ${TARGET_MS} ms`,
+          note: `${note}; a firewall of the tenant with no event in the range`,
         },
         {
           name: `reporting.query_24h.summary${suffix}`,
