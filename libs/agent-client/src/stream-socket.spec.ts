@@ -101,7 +101,13 @@ describe('StreamSocket', () => {
     open(url, events);
     await until(() => events.received.length === 1);
     expect(hellos).toEqual([
-      { type: 'hello', v: PROTOCOL_VERSION, agent: { version: 'test' }, streams: [CURSOR] },
+      {
+        type: 'hello',
+        v: PROTOCOL_VERSION,
+        agent: { version: 'test' },
+        streams: [CURSOR],
+        snapshotFormats: ['entries-v1', 'columns-v1'],
+      },
     ]);
     expect(events.received[0]).toMatchObject({ type: 'welcome', firewallId: FIREWALL_ID });
   });

@@ -3,6 +3,7 @@ import {
   encodeClientMessage,
   parseServerMessage,
   PROTOCOL_VERSION,
+  SNAPSHOT_BODY_FORMATS,
   shouldReconnect,
   type ClientMessage,
   type HelloMessage,
@@ -164,6 +165,7 @@ export class StreamSocket {
         v: PROTOCOL_VERSION,
         agent: { version: this.options.agentVersion },
         streams: this.options.cursors(),
+        snapshotFormats: [...SNAPSHOT_BODY_FORMATS],
       });
     });
     socket.on('message', (data, isBinary) => {

@@ -47,6 +47,8 @@ export class AgentConnection implements Pingable {
   readonly streams = new Map<StreamId, StreamCursor>();
   /** Events batches received and not yet settled (see EventUpload). */
   eventBatchesInFlight = 0;
+  /** The snapshot body formats the agent reads, as its hello named them (undefined: `entries-v1` only). */
+  snapshotFormats: readonly string[] | undefined = undefined;
   /** The firewall's central-reporting setting as last read, and until when it is reused. */
   centralReporting: { on: boolean; until: number } | undefined;
   private readonly rateLimit: FrameRateLimit;

@@ -144,6 +144,7 @@ export class AgentSessions {
 
   private greet(connection: AgentConnection, hello: HelloMessage): void {
     connection.greeted = true;
+    connection.snapshotFormats = hello.snapshotFormats;
     const streams = streamsOfFirewall(connection.firewall);
     this.send(connection, {
       type: 'welcome',

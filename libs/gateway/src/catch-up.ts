@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { snapshotFormatFor } from '@threatline/protocol';
 import { AckCollector } from './ack-collector';
 import type { AgentConnection, StreamCursor } from './agent-connection';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
@@ -114,6 +115,19 @@ export class CatchUp {
       this.logger.warn(`catching up ${channel.id} failed, retrying: ${String(error)}`);
       this.draining.add(task);
       return;
+    }
+    if (
+      answer.kind === 'snapshot' &&
+      answer.format !== undefined &&
+      snapshotFormatFor(answer.format, connection.snapshotFormats) !== answer.format
+    ) {
+      try {
+        answer = await this.frames.inEntriesFormat(channel.id, answer);
+      } catch (error) {
+        this.logger.warn(`converting a snapshot of ${channel.id} failed, retrying: ${String(error)}`);
+        this.draining.add(task);
+        return;
+      }
     }
     if (!this.current(task)) return;
     if (answer.kind === 'current') return this.arrive(task, answer.checksum);

@@ -4,7 +4,7 @@ import { StreamReader } from '@threatline/streams';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
 import { SharedFrameCache } from './shared-frame-cache';
 import type { StreamHead } from './stream-channel';
-import { encodeDeltasFrame, encodeSnapshot, type StreamFrame } from './stream-frames';
+import { encodeDeltasFrame, encodeSnapshot, toEntriesFormat, type StreamFrame } from './stream-frames';
 
 /** The log has nothing after a position: it is the head, whose state sums to `checksum`. */
 export interface CurrentPosition {
@@ -24,6 +24,8 @@ export type ResumeAnswer = StreamFrame | CurrentPosition;
 export class ResumeFrames {
   private readonly cache: SharedFrameCache<ResumeAnswer>;
   private readonly sweeper: NodeJS.Timeout;
+  /** Entries-format copies of snapshot frames, gone with their frame. */
+  private readonly converted = new WeakMap<StreamFrame, Promise<StreamFrame>>();
 
   constructor(
     private readonly reader: StreamReader,
@@ -81,6 +83,21 @@ export class ResumeFrames {
         .get(`${streamId} from ${previous.epoch}:${previous.seq}`, () => snapshot)
         .catch(() => undefined);
     }
+  }
+
+  /**
+   * A snapshot frame in `entries-v1`, for an agent that does not read the frame's own format:
+   * converted once per frame and shared while the frame lives.
+   */
+  inEntriesFormat(streamId: StreamId, frame: StreamFrame): Promise<StreamFrame> {
+    let converted = this.converted.get(frame);
+    if (!converted) {
+      converted = toEntriesFormat(streamId, frame);
+      this.converted.set(frame, converted);
+      // A failed conversion is not kept: the next catch-up round tries again.
+      converted.catch(() => this.converted.delete(frame));
+    }
+    return converted;
   }
 
   close(): void {

@@ -7,3 +7,4 @@ export * from './threat-event';
 export * from './close-codes';
 export * from './parse';
 export * from './snapshot-frame';
+export * from './snapshot-formats';

@@ -50,6 +50,12 @@ export const helloSchema = z.strictObject({
       z.strictObject({ stream: streamId, epoch: z.number().int().min(0).max(2147483647), seq, checksum }),
     )
     .max(MAX_STREAMS_PER_AGENT),
+  /**
+   * The binary snapshot body formats the agent reads (snapshot-formats.ts). Absent: `entries-v1` only (agents from
+   * before formats were named). Names this side does not know are allowed and ignored, so a newer agent can offer a
+   * newer format to an older gateway.
+   */
+  snapshotFormats: z.array(z.string().min(1).max(32)).max(16).optional(),
 });
 
 export const ackSchema = z.strictObject({ type: z.literal('ack'), v, stream: streamId, epoch, seq });

@@ -135,10 +135,17 @@ describe('binary snapshot frames', () => {
     expect(refused(encodeSnapshotFrame(future, new Uint8Array()))).toBe(
       'snapshot header: format: must be a snapshot body format this side reads (entries-v1, columns-v1)',
     );
-    const { format: _, ...unformatted } = header;
-    expect(refused(encodeSnapshotFrame(unformatted as SnapshotFrameHeader, new Uint8Array()))).toContain(
-      'format',
-    );
+  });
+
+  it('lay out entries-v1 headers without `format`, as frames were before formats were named, and read them so', () => {
+    const header: SnapshotFrameHeader = { ...columnsHeader, count: 0, format: 'entries-v1' };
+    const frame = encodeSnapshotFrame(header, bytes('[]'));
+    const headerLength = new DataView(frame.buffer).getUint32(0);
+    const laidOut = JSON.parse(new TextDecoder().decode(frame.subarray(4, 4 + headerLength))) as object;
+    expect(laidOut).not.toHaveProperty('format');
+    expect(decodeSnapshotFrame(frame)).toMatchObject({ ok: true, header: { format: 'entries-v1' } });
+    const columns = encodeSnapshotFrame({ ...columnsHeader, count: 0 }, bytes('{}'));
+    expect(decodeSnapshotFrame(columns)).toMatchObject({ ok: true, header: { format: 'columns-v1' } });
   });
 
   it('refuse entries-v1 bodies that do not match the header', () => {

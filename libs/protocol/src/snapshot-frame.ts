@@ -9,18 +9,11 @@ import { z } from 'zod';
 import { PROTOCOL_VERSION, type SnapshotMessage } from './messages';
 import { validateServerMessage, type ParseResult, type ProtocolError } from './parse';
 import { checkColumnsBody, encodeColumnsBody } from './snapshot-columns';
+import { SNAPSHOT_BODY_FORMATS, type SnapshotBodyFormat } from './snapshot-formats';
 import { isStreamId, streamKindOf, type StreamId } from './stream-ids';
 
 /** Bound on the header, far above any real one (about 200 bytes). */
 export const MAX_SNAPSHOT_HEADER_BYTES = 4096;
-
-/**
- * How a body lays out its entries: `entries-v1` the JSON array of the entries (any stream), `columns-v1` the
- * columns of snapshot-columns.ts (indicator and exclusion streams). A new layout gets a new name; an agent refuses
- * a name it does not know.
- */
-export const SNAPSHOT_BODY_FORMATS = ['entries-v1', 'columns-v1'] as const;
-export type SnapshotBodyFormat = (typeof SNAPSHOT_BODY_FORMATS)[number];
 
 /** A body before its encoding: its format and its text. */
 export interface SnapshotBody {
@@ -37,9 +30,12 @@ export const snapshotFrameHeaderSchema = z.strictObject({
   checksum: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex digits'),
   /** How many entries the body holds. */
   count: z.number().int().min(0),
-  format: z.enum(SNAPSHOT_BODY_FORMATS, {
-    error: `must be a snapshot body format this side reads (${SNAPSHOT_BODY_FORMATS.join(', ')})`,
-  }),
+  /** Absent means `entries-v1`: frames of that format leave it out, so agents from before formats read them. */
+  format: z
+    .enum(SNAPSHOT_BODY_FORMATS, {
+      error: `must be a snapshot body format this side reads (${SNAPSHOT_BODY_FORMATS.join(', ')})`,
+    })
+    .default('entries-v1'),
   /** How the body's text (UTF-8) is encoded. */
   encoding: z.enum(['gzip', 'identity']),
 });
@@ -50,7 +46,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeSnapshotFrame(header: SnapshotFrameHeader, body: Uint8Array): Uint8Array {
-  const headerBytes = encoder.encode(JSON.stringify(header));
+  const { format, ...rest } = header;
+  const headerBytes = encoder.encode(JSON.stringify(format === 'entries-v1' ? rest : header));
   const frame = new Uint8Array(4 + headerBytes.length + body.length);
   new DataView(frame.buffer).setUint32(0, headerBytes.length, false);
   frame.set(headerBytes, 4);

@@ -1,0 +1,22 @@
+// The layouts a binary snapshot frame's body may have. Its own module because hello (messages.ts) names them too:
+// an agent says which it reads, and the gateway sends it only those.
+
+/**
+ * `entries-v1` the JSON array of the entries (any stream; what every agent reads, and what a frame header without
+ * `format` holds), `columns-v1` the columns of snapshot-columns.ts (indicator and exclusion streams). A new layout
+ * gets a new name; an agent refuses a name it does not know.
+ */
+export const SNAPSHOT_BODY_FORMATS = ['entries-v1', 'columns-v1'] as const;
+export type SnapshotBodyFormat = (typeof SNAPSHOT_BODY_FORMATS)[number];
+
+/** What an agent reads when its hello names no formats (agents from before formats were named). */
+export const DEFAULT_SNAPSHOT_FORMATS: readonly SnapshotBodyFormat[] = ['entries-v1'];
+
+/** The format to send a stream's snapshot in to an agent that reads `readable` (hello), given the one preferred
+ *  for the stream: the preferred one when the agent reads it, else `entries-v1`, which every agent reads. */
+export function snapshotFormatFor(
+  preferred: SnapshotBodyFormat,
+  readable: readonly string[] | undefined,
+): SnapshotBodyFormat {
+  return (readable ?? DEFAULT_SNAPSHOT_FORMATS).includes(preferred) ? preferred : 'entries-v1';
+}
