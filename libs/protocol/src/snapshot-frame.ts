@@ -111,15 +111,7 @@ function entriesMessage(header: SnapshotFrameHeader, entries: unknown): ParseRes
   if (!Array.isArray(entries) || entries.length !== header.count) {
     return invalid(`snapshot body must be an array of ${header.count} entries`);
   }
-  const result = validateServerMessage({
-    type: 'snapshot',
-    v: header.v,
-    stream: header.stream,
-    epoch: header.epoch,
-    seq: header.seq,
-    checksum: header.checksum,
-    entries,
-  });
+  const result = validateServerMessage(messageOf(header, entries));
   if (!result.ok) return result;
   return { ok: true, message: result.message as SnapshotMessage };
 }
@@ -139,18 +131,13 @@ function columnsMessage(header: SnapshotFrameHeader, body: unknown): ParseResult
       },
     };
   }
-  return {
-    ok: true,
-    message: {
-      type: 'snapshot',
-      v: header.v,
-      stream: header.stream,
-      epoch: header.epoch,
-      seq: header.seq,
-      checksum: header.checksum,
-      entries: checked.entries,
-    },
-  };
+  return { ok: true, message: messageOf(header, checked.entries) };
+}
+
+/** The snapshot message a frame's header and entries stand for. */
+function messageOf<E>(header: SnapshotFrameHeader, entries: E) {
+  const { stream, epoch, seq, checksum } = header;
+  return { type: 'snapshot' as const, v: header.v, stream, epoch, seq, checksum, entries };
 }
 
 function invalid(message: string): { ok: false; error: ProtocolError } {
