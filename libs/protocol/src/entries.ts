@@ -5,6 +5,8 @@ import { z } from 'zod';
 
 /** Longest indicator or exclusion value accepted on the wire (a URL may be long, not unbounded). */
 export const MAX_ENTRY_VALUE_LENGTH = 8192;
+/** The longest audit ID an indicator entry carries. */
+export const MAX_AUDIT_ID_LENGTH = 64;
 
 const value = z.string().min(1).max(MAX_ENTRY_VALUE_LENGTH);
 
@@ -18,7 +20,7 @@ export const indicatorEntrySchema = z
     key: z.string(),
     type: indicatorTypeSchema,
     value,
-    auditId: z.string().min(1).max(64),
+    auditId: z.string().min(1).max(MAX_AUDIT_ID_LENGTH),
     dryRun: z.boolean(),
   })
   .refine((entry) => entry.key === entryKey(entry.type, entry.value), {

@@ -3,6 +3,7 @@
 // property test holds them together); settings entries, one per stream, go through zod.
 
 import {
+  MAX_AUDIT_ID_LENGTH,
   MAX_ENTRY_VALUE_LENGTH,
   entryKey,
   settingsEntrySchema,
@@ -28,7 +29,6 @@ const EXCLUSION_TYPES: ReadonlySet<string> = new Set<ExclusionType>([
 ]);
 const INDICATOR_FIELDS: ReadonlySet<string> = new Set(['key', 'type', 'value', 'auditId', 'dryRun']);
 const EXCLUSION_FIELDS: ReadonlySet<string> = new Set(['key', 'type', 'value']);
-const MAX_AUDIT_ID_LENGTH = 64;
 
 /** The first problem of `value` as an entry of a `kind` stream, or null when it is one. */
 export function entryIssue(kind: StreamKind, value: unknown): EntryIssue | null {

@@ -12,6 +12,7 @@
 // keys would cost about as much as the rest of the check).
 
 import {
+  MAX_AUDIT_ID_LENGTH,
   MAX_ENTRY_VALUE_LENGTH,
   exclusionTypeSchema,
   indicatorTypeSchema,
@@ -21,7 +22,6 @@ import {
 } from './entries';
 import type { ProtocolIssue } from './parse';
 
-const MAX_AUDIT_ID_LENGTH = 64;
 const INDICATOR_FIELDS = ['keys', 'auditIds', 'audit', 'dryRun'];
 const EXCLUSION_FIELDS = ['keys'];
 /** Each type as the one string every entry shares (a slice of the key would be a string per entry). */

@@ -9,6 +9,12 @@
 export const SNAPSHOT_BODY_FORMATS = ['entries-v1', 'columns-v1'] as const;
 export type SnapshotBodyFormat = (typeof SNAPSHOT_BODY_FORMATS)[number];
 
+/** The format a stream's snapshots are laid out in by kind: columns for the keyed entries of indicator and exclusion
+ *  streams, the entries array for a settings stream's single entry. */
+export function snapshotFormatOfKind(kind: 'indicators' | 'exclusions' | 'settings'): SnapshotBodyFormat {
+  return kind === 'settings' ? 'entries-v1' : 'columns-v1';
+}
+
 /** What an agent reads when its hello names no formats (agents from before formats were named). */
 export const DEFAULT_SNAPSHOT_FORMATS: readonly SnapshotBodyFormat[] = ['entries-v1'];
 

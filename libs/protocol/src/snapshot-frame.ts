@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { PROTOCOL_VERSION, type SnapshotMessage } from './messages';
 import { validateServerMessage, type ParseResult, type ProtocolError } from './parse';
 import { checkColumnsBody, encodeColumnsBody } from './snapshot-columns';
-import { SNAPSHOT_BODY_FORMATS, type SnapshotBodyFormat } from './snapshot-formats';
+import { SNAPSHOT_BODY_FORMATS, snapshotFormatOfKind, type SnapshotBodyFormat } from './snapshot-formats';
 import { isStreamId, streamKindOf, type StreamId } from './stream-ids';
 
 /** Bound on the header, far above any real one (about 200 bytes). */
@@ -58,9 +58,8 @@ export function encodeSnapshotFrame(header: SnapshotFrameHeader, body: Uint8Arra
 /** The body of a stream's entries in the format for its kind (before it is encoded per `header.encoding`). */
 export function encodeSnapshotBody(stream: StreamId, entries: SnapshotMessage['entries']): SnapshotBody {
   const kind = streamKindOf(stream);
-  return kind === 'settings'
-    ? { format: 'entries-v1', text: JSON.stringify(entries) }
-    : { format: 'columns-v1', text: encodeColumnsBody(kind, entries) };
+  const text = kind === 'settings' ? JSON.stringify(entries) : encodeColumnsBody(kind, entries);
+  return { format: snapshotFormatOfKind(kind), text };
 }
 
 /** Splits a binary frame into its validated header and its (still encoded) body. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService } from '@threatline/db';
 import {
   EMPTY_CHECKSUM,
+  snapshotFormatOfKind,
   streamKindOf,
   type Delta,
   type SnapshotBody,
@@ -97,14 +98,13 @@ export class StreamReader {
       { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
     );
     const state = stateOf(streamId, rows[0]);
-    const kind = streamKindOf(streamId);
     return {
       kind: 'snapshot',
       epoch: state.epoch,
       seq: state.head,
       checksum: state.checksum,
       count: state.entryCount,
-      body: { format: kind === 'settings' ? 'entries-v1' : 'columns-v1', text: bodies[0]!.body },
+      body: { format: snapshotFormatOfKind(streamKindOf(streamId)), text: bodies[0]!.body },
     };
   }
 
