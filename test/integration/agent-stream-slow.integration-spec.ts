@@ -114,6 +114,8 @@ describe('agent stream: a slow agent', () => {
     child.kill('SIGCONT');
     await eventually(childConverged, 'the slow agent to catch up', 30_000);
     expect(report!.stats).toMatchObject({ gaps: 0, duplicates: 0, mismatches: 0 });
-    expect(report!.stats.connects).toBe(2);
+    // Dropped at least once (one connect means the gateway buffered for it instead). On a loaded machine its
+    // catch-up of ~8 MB can itself stay behind maxLagMs and be dropped again, so more than two connects is allowed.
+    expect(report!.stats.connects).toBeGreaterThanOrEqual(2);
   }, 120_000);
 });
