@@ -50,16 +50,21 @@ function versus(
 
 /** The loop body of `over`, compiled once per measured loop (see there). */
 const OVER_BODY = 'let hits = 0; for (let i = 0; i < limit; i++) hits += lookup(items[i]); return hits;';
+/** Loops compiled so far: each one's source ends in its own number (see `over`). */
+let loopsCompiled = 0;
 
 /**
  * Runs `lookup` over every item of `items`; returns the summed result (hit counts). Each call compiles a loop of
  * its own: closures from one literal share V8's type feedback, so one shared loop would see every lookup and item
  * array of the suite and time V8's megamorphic call and element access instead of the lookup (a caller such as the
- * agent calls its lookup from a site of its own). Ours and the baselines are timed the same way.
+ * agent calls its lookup from a site of its own). Ours and the baselines are timed the same way. The source differs
+ * per loop (a numbered comment): V8's eval cache hands `new Function` of an identical text the feedback of the
+ * first one, which made every loop after the first share it (the domain loops ran 1.6x slower behind the IPv4
+ * ones, the second of two identical loops 2x slower than the first).
  */
 function over<T>(items: ArrayLike<T>, lookup: (item: T) => number, limit = items.length): () => number {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- fresh code, hence fresh feedback, per loop
-  const loop = new Function('items', 'lookup', 'limit', OVER_BODY) as (
+  const loop = new Function('items', 'lookup', 'limit', `${OVER_BODY} // loop ${loopsCompiled++}`) as (
     items: ArrayLike<T>,
     lookup: (item: T) => number,
     limit: number,
