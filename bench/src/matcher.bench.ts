@@ -59,8 +59,8 @@ let loopsCompiled = 0;
  * array of the suite and time V8's megamorphic call and element access instead of the lookup (a caller such as the
  * agent calls its lookup from a site of its own). Ours and the baselines are timed the same way. The source differs
  * per loop (a numbered comment): V8's eval cache hands `new Function` of an identical text the feedback of the
- * first one, which made every loop after the first share it (the domain loops ran 1.6x slower behind the IPv4
- * ones, the second of two identical loops 2x slower than the first).
+ * first one, so every loop after the first shared it (of two identical loops timed in turn, the second ran at half
+ * the speed of the first).
  */
 function over<T>(items: ArrayLike<T>, lookup: (item: T) => number, limit = items.length): () => number {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- fresh code, hence fresh feedback, per loop
