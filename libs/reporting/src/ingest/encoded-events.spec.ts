@@ -32,13 +32,13 @@ describe('encodeEvents', () => {
     });
   });
 
-  it('rewrites an occurredAt with an offset or other precision to UTC milliseconds, and lists the UTC days', () => {
+  it('rewrites an occurredAt with an offset or other precision to UTC milliseconds, and lists the UTC days and hours', () => {
     const events = [
       makeThreatEvent({ occurredAt: '2026-11-23T01:30:00.1239+02:00' }),
       makeThreatEvent({ occurredAt: '2026-11-22T23:59:59Z' }),
       makeThreatEvent({ occurredAt: '2026-11-23T00:00:00.000Z' }),
     ];
-    const { rows, days } = encodeEvents(events);
+    const { rows, days, hours } = encodeEvents(events);
     expect(rows.split('\n').map((row) => row.split(FIELD_DELIMITER)[0])).toEqual([
       '2026-11-22T23:30:00.123Z',
       '2026-11-22T23:59:59.000Z',
@@ -46,5 +46,6 @@ describe('encodeEvents', () => {
       '',
     ]);
     expect(days).toEqual(['2026-11-22', '2026-11-23']);
+    expect(hours).toEqual(['2026-11-22T23', '2026-11-23T00']);
   });
 });

@@ -3,7 +3,8 @@ import type { ThreatEvent } from '@threatline/protocol';
 /**
  * A batch's events in the form they travel to PostgreSQL: rows of COPY's text format, which the worker streams into
  * a staging table as they are (neither the queue nor the worker builds or walks an object per event, and COPY is
- * PostgreSQL's cheapest way in), and the UTC days the events fall on, whose partitions the writer makes sure of.
+ * PostgreSQL's cheapest way in), and the UTC days and hours the events fall on: the writer makes sure of the days'
+ * partitions and marks the hours' summary rollups changed when the events came late.
  */
 export interface EncodedEvents {
   /** One line per event, the fields of STAGED_EVENT_COLUMNS separated by `delimiter`, `\N` for an absent field. */
@@ -12,6 +13,11 @@ export interface EncodedEvents {
   delimiter: string;
   /** The distinct UTC days (`YYYY-MM-DD`) of the events. */
   days: string[];
+  /**
+   * The distinct UTC hours (`YYYY-MM-DDTHH`) of the events, whose summary rollups a late batch makes stale. Absent in
+   * jobs enqueued before it: the writer then takes every hour of `days`.
+   */
+  hours?: string[];
   count: number;
 }
 
@@ -52,19 +58,20 @@ export const STAGED_EVENT_COLUMNS = [
  * day read off the string must be the one PostgreSQL routes the row to. Agents send the canonical form.
  */
 export function encodeEvents(events: readonly ThreatEvent[]): EncodedEvents {
-  const days = new Set<string>();
-  let lastDay = '';
+  const hours = new Set<string>();
+  let lastHour = '';
   let rows = '';
   for (const event of events) {
     const occurredAt = canonical(event.occurredAt);
-    // Consecutive events mostly share their day: compare before slicing a new string.
-    if (lastDay === '' || !occurredAt.startsWith(lastDay)) {
-      lastDay = occurredAt.slice(0, 10);
-      days.add(lastDay);
+    // Consecutive events mostly share their hour: compare before slicing a new string.
+    if (lastHour === '' || !occurredAt.startsWith(lastHour)) {
+      lastHour = occurredAt.slice(0, 13);
+      hours.add(lastHour);
     }
     rows += rowOf(event, occurredAt);
   }
-  return { rows, delimiter: FIELD_DELIMITER, days: [...days], count: events.length };
+  const days = [...new Set([...hours].map((hour) => hour.slice(0, 10)))];
+  return { rows, delimiter: FIELD_DELIMITER, days, hours: [...hours], count: events.length };
 }
 
 function rowOf(e: ThreatEvent, occurredAt: string): string {

@@ -43,6 +43,7 @@ export class EventIngestor {
           rows: encoded.rows,
           delimiter: encoded.delimiter,
           days: encoded.days,
+          hours: encoded.hours,
           count: encoded.count,
         },
         { jobId: ingestJobId(firewallId, batchId, events) },

@@ -68,8 +68,8 @@ function encodedBatchOf(payload: ThreatEventIngestPayload): EncodedEventBatch {
   const receivedAt = new Date(payload.receivedAt);
   if ('rows' in payload) {
     // A tab, COPY's default, in jobs enqueued before the delimiter was named.
-    const { rows, delimiter = '\t', days, count } = payload;
-    return { firewallId, batchId, receivedAt, events: { rows, delimiter, days, count } };
+    const { rows, delimiter = '\t', days, hours, count } = payload;
+    return { firewallId, batchId, receivedAt, events: { rows, delimiter, days, hours, count } };
   }
   // Validated against threatEventSchema by the gateway before it was enqueued.
   return { firewallId, batchId, receivedAt, events: encodeEvents(payload.events as ThreatEvent[]) };

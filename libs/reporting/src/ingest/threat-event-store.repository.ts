@@ -90,6 +90,19 @@ export class ThreatEventStoreRepository {
     }
   }
 
+  /**
+   * Increments the versions of the tenant's `hours` (`YYYY-MM-DDTHH`, UTC), so that their summary rollups are
+   * computed again. Only for late events (lateHours): a batch of the current hour writes nothing here. In hour order,
+   * so two batches of the same hours never wait on each other in a cycle.
+   */
+  async markHoursChanged(tenantId: string, hours: readonly string[]): Promise<void> {
+    const starts = [...hours].sort().map((hour) => `${hour}:00:00.000Z`);
+    await this.prisma.$executeRaw`
+      INSERT INTO threat_event_hour_version (tenant_id, hour, version)
+      SELECT ${tenantId}::uuid, hour, 1 FROM unnest(${starts}::timestamptz[]) AS hour ORDER BY hour
+      ON CONFLICT (tenant_id, hour) DO UPDATE SET version = threat_event_hour_version.version + 1`;
+  }
+
   private async run(copy: CopyIn, sql: string, params: unknown[]): Promise<InsertOutcome> {
     const [outcome] = await this.prisma.copyThenQuery<InsertOutcome>(copy, sql, params);
     return outcome!;

@@ -3,6 +3,7 @@ import { Clock } from '../clock';
 import { PartitionMaintenance } from '../partitions/partition-maintenance';
 import { DAY_MS } from '../partitions/partition-days';
 import { DiscardReason, ReportingMetrics } from '../reporting.metrics';
+import { lateHours } from '../rollup/summary-plan';
 import type { ThreatEvent } from '@threatline/protocol';
 import { encodeEvents, type EncodedEvents } from './encoded-events';
 import { IngestTargetCache } from './ingest-target-cache';
@@ -81,6 +82,13 @@ export class ThreatEventWriter {
       days.length === 0
         ? { inside: 0, stored: 0 }
         : await this.insert(batch, target, days, new Date(earliest), new Date(latest));
+    // After the commit, by the real clock (rollups are cached by PostgreSQL's): late events make their hours'
+    // summary rollups stale. Also when nothing was new: an earlier attempt may have stored the batch and died
+    // before this.
+    if (inside > 0) {
+      const late = lateHours(hoursOf(batch.events), Date.now());
+      if (late.length > 0) await this.repository.markHoursChanged(target.tenantId, late);
+    }
     this.metrics.eventsStored.inc(stored);
     this.metrics.ingestLag.observe(Math.max(0, Date.now() - batch.receivedAt.getTime()) / 1000);
     const discarded: StoreOutcome['discarded'] = {};
@@ -133,4 +141,12 @@ export class ThreatEventWriter {
     for (const [reason, count] of Object.entries(discarded))
       this.metrics.eventsDiscarded.inc({ reason }, count);
   }
+}
+
+/** The batch's UTC hours; every hour of its days for a job enqueued before hours were listed. */
+function hoursOf(events: EncodedEvents): string[] {
+  return (
+    events.hours ??
+    events.days.flatMap((day) => Array.from({ length: 24 }, (_, h) => `${day}T${String(h).padStart(2, '0')}`))
+  );
 }

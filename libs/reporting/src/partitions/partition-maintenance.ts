@@ -33,7 +33,8 @@ export interface MaintenanceResult {
  * deleted by a bounded job: DELETEs of `limits.batch` rows, per retention class (tenants grouped by their number
  * of days, which are few), for at most `limits.budgetMs` per run. Readers never show expired rows meanwhile (the
  * queries clamp to each tenant's horizon). With most tenants on the default this deletes little until someone
- * raises a retention above the rest; then the deletion is a steady trickle of one day's events per day.
+ * raises a retention above the rest; then the deletion is a steady trickle of one day's events per day. The
+ * summary rollups and hour versions of dropped or expired events go with them.
  */
 @Injectable()
 export class PartitionMaintenance {
@@ -88,6 +89,7 @@ export class PartitionMaintenance {
     let complete = true;
     for (const { days } of classes.slice(1)) {
       const before = new Date(now.getTime() - days * DAY_MS);
+      await this.partitions.deleteExpiredRollups(days, before);
       for (;;) {
         const count = await this.partitions.deleteExpired(days, before, limits.batch);
         deleted += count;

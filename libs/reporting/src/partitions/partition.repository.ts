@@ -51,11 +51,14 @@ export class PartitionRepository {
     });
   }
 
-  /** Drops the partition of `day` with every row in it. */
+  /** Drops the partition of `day` with every row in it, and the summary rollups and hour versions of that day. */
   async drop(day: Date): Promise<void> {
+    const end = addDays(day, 1);
     await this.prisma.$transaction(async (tx) => {
       await this.lockDdl(tx);
       await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS "${partitionNameOf(day)}"`);
+      await tx.$executeRaw`DELETE FROM threat_event_rollup WHERE start >= ${day} AND start < ${end}`;
+      await tx.$executeRaw`DELETE FROM threat_event_hour_version WHERE hour >= ${day} AND hour < ${end}`;
     });
   }
 
@@ -81,6 +84,24 @@ export class PartitionRepository {
           WHERE e.occurred_at < ${before}
             AND e.tenant_id IN (SELECT t.id FROM tenant t WHERE t.event_retention_days = ${days})
           LIMIT ${limit})`;
+  }
+
+  /**
+   * Deletes the summary rollups and hour versions before `before` of the tenants whose retention is `days` (their
+   * events there are deleted by deleteExpired): were the retention raised later, no rollup would count events that
+   * are gone. Summaries never read a rollup that close to a tenant's horizon (HORIZON_MARGIN_MS).
+   */
+  async deleteExpiredRollups(days: number, before: Date): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.$executeRaw`
+        DELETE FROM threat_event_rollup
+        WHERE start < ${before}
+          AND tenant_id IN (SELECT t.id FROM tenant t WHERE t.event_retention_days = ${days})`,
+      this.prisma.$executeRaw`
+        DELETE FROM threat_event_hour_version
+        WHERE hour < ${before}
+          AND tenant_id IN (SELECT t.id FROM tenant t WHERE t.event_retention_days = ${days})`,
+    ]);
   }
 
   private async lockDdl(tx: Prisma.TransactionClient): Promise<void> {

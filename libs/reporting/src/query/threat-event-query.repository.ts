@@ -35,9 +35,9 @@ export interface ThreatEventRow {
 }
 
 /**
- * One row of the summary. `indicator` and `firewall` rows are the top counts of one indicator or firewall (the other
- * keys null); `traffic` rows count the events of one (action, dryRun, source, bucket), from which the mapper sums
- * the counts by action, by source, the total and the time series.
+ * One row of the summary (libs/reporting/src/rollup counts them). `indicator` and `firewall` rows are the top counts
+ * of one indicator or firewall; `traffic` rows count the events of one (action, dryRun, source, bucket), from which
+ * the mapper sums the counts by action, by source, the total and the time series.
  */
 export type SummaryRow =
   | {
@@ -61,15 +61,12 @@ export interface TenantRetention {
   retentionDays: number;
 }
 
-/** Memory the summary's aggregation may use before it spills to disk (a constant: never from input). */
-const SUMMARY_WORK_MEM = '64MB';
-
 /**
  * Reads threat events. Every query is bounded by the tenants of the caller's scope, each from its retention
  * horizon on, and keyset-paginated in (occurred_at desc, id desc) order, which the tenant index
  * (tenant_id, occurred_at desc, id desc) INCLUDE (firewall_id, group_id, indicator, indicator_type, action, dry_run,
- * source) serves across partitions (one index scan per partition, merged); filters on those columns and the
- * summary's counts read that index only.
+ * source) serves across partitions (one index scan per partition, merged); filters on those columns read that
+ * index only.
  */
 @Injectable()
 export class ThreatEventQueryRepository {
@@ -152,44 +149,6 @@ export class ThreatEventQueryRepository {
                OR EXISTS (SELECT 1 FROM feed_target t WHERE t.feed_id = feed.id AND t.tenant_id = p.tenant_id))
       ) fd ON true
       ORDER BY p.occurred_at DESC, p.id DESC`;
-  }
-
-  /**
-   * Counts in [from, to) in one scan: the `top` indicators and firewalls, and the counts by (action, dry run, source,
-   * bucket of `bucketMs` milliseconds aligned on the epoch), the small set every other count derives from. One
-   * count per grouping set and ties broken in byte order keep the aggregation cheap (a day of a 50k-event tenant
-   * in a few tens of milliseconds).
-   */
-  async summary(query: ResolvedEventQuery, bucketMs: number, top: number): Promise<SummaryRow[]> {
-    const bucket = `${bucketMs / 1000} seconds`;
-    // A month of a large tenant has hundreds of thousands of distinct indicators: with the default work_mem (4 MB)
-    // their grouping set would be sorted on disk. Only for this query.
-    const [, rows] = await this.prisma.$transaction([
-      this.prisma.$executeRawUnsafe(`SET LOCAL work_mem = '${SUMMARY_WORK_MEM}'`),
-      this.prisma.$queryRaw<SummaryRow[]>`
-        SELECT dimension, indicator, "indicatorType", "firewallId", action, "dryRun", source, bucket, count
-        FROM (
-          SELECT
-            CASE WHEN grouping(s.indicator, s.indicator_type) = 0 THEN 'indicator'
-                 WHEN grouping(s.firewall_id) = 0 THEN 'firewall'
-                 ELSE 'traffic' END AS dimension,
-            s.indicator, s.indicator_type AS "indicatorType", s.firewall_id AS "firewallId", s.action,
-            s.dry_run AS "dryRun", s.source, s.bucket, count(*)::int AS count,
-            row_number() OVER (
-              PARTITION BY grouping(s.indicator, s.indicator_type, s.firewall_id)
-              ORDER BY count(*) DESC, s.indicator COLLATE "C", s.firewall_id) AS rank
-          FROM (
-            SELECT e.indicator, e.indicator_type, e.firewall_id, e.action, e.dry_run, e.source,
-              date_bin(${bucket}::interval, e.occurred_at, TIMESTAMPTZ 'epoch') AS bucket
-            FROM threat_event e
-            WHERE ${Prisma.join(conditionsOf(query), ' AND ')}
-          ) s
-          GROUP BY GROUPING SETS ((s.indicator, s.indicator_type), (s.firewall_id),
-            (s.action, s.dry_run, s.source, s.bucket))
-        ) counted
-        WHERE dimension = 'traffic' OR rank <= ${top}`,
-    ]);
-    return rows;
   }
 
   firewalls(

@@ -16,6 +16,7 @@ import { BUCKET_MS, ThreatEventBucket } from '../models/enums';
 import { ThreatEventModel } from '../models/threat-event.model';
 import { ThreatEventSummaryModel } from '../models/threat-event-summary.model';
 import { DAY_MS } from '../partitions/partition-days';
+import { SummaryCountsService } from '../rollup/summary-counts.service';
 import type { EventPosition, ResolvedEventQuery, TenantHorizon, ThreatEventFilter } from './event-query';
 import { toThreatEventModel } from './threat-event.mapper';
 import { TenantRetention, ThreatEventQueryRepository, ThreatEventRow } from './threat-event-query.repository';
@@ -53,6 +54,7 @@ const TEXT_LIMITS: Partial<Record<keyof ThreatEventFilter, number>> = {
 export class ThreatEventsService {
   constructor(
     private readonly repository: ThreatEventQueryRepository,
+    private readonly summaryCounts: SummaryCountsService,
     private readonly clock: Clock,
   ) {}
 
@@ -86,7 +88,7 @@ export class ThreatEventsService {
       );
     }
     const query = await this.resolve(caller, { tenantId: args.tenantId, from, to });
-    const rows = query ? await this.repository.summary(query, BUCKET_MS[bucket], top) : [];
+    const rows = query ? await this.summaryCounts.count(query.tenants, from, to, BUCKET_MS[bucket], top) : [];
     const firewallIds = rows.flatMap((row) =>
       row.dimension === 'firewall' && row.firewallId ? [row.firewallId] : [],
     );

@@ -1,0 +1,355 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, PrismaService, runTransaction } from '@threatline/db';
+import type { SummaryRow } from '../query/threat-event-query.repository';
+import type { RawRange, RollupPeriod } from './summary-plan';
+import { KIND_SQL, KINDS, SLOT_MINUTES, type SlotMinutes } from './traffic-kinds';
+
+/** Keys a rollup lists with their counts, most counted first; the others go to its rest. */
+export const ROLLUP_TOP = 128;
+/** Memory computing rollups may use before spilling to disk (a constant: never from input). */
+const COMPUTE_WORK_MEM = '64MB';
+/** A first summary over a month of a large tenant computes its rollups from millions of events. */
+const SNAPSHOT_TIMEOUT_MS = 300_000;
+
+/** A stored rollup's identity and version. */
+export interface StoredRollup extends RollupPeriod {
+  version: number;
+}
+
+/** What the summary needs to decide which rollups to use: the database's clock, versions and stored rollups. */
+export interface RollupState {
+  now: Date;
+  /** Versions of the hours that have one, by `${tenantId} ${hour in ms}`. */
+  versions: Map<string, number>;
+  rollups: StoredRollup[];
+}
+
+/** One rollup as a summary reads it: its listed keys, the bound on its rest, its traffic at one slot width. */
+export interface RollupCounts extends RollupPeriod {
+  topIndicators: string[];
+  topIndicatorTypes: string[];
+  topIndicatorCounts: number[];
+  indicatorRestMax: number;
+  topFirewalls: string[];
+  topFirewallCounts: number[];
+  firewallRestMax: number;
+  slots: number[];
+  counts: number[];
+}
+
+type JoinedRollupCounts = RollupPeriod & {
+  [Key in keyof Omit<RollupCounts, keyof RollupPeriod | 'indicatorRestMax' | 'firewallRestMax'>]: string;
+} & Pick<RollupCounts, 'indicatorRestMax' | 'firewallRestMax'>;
+
+export type RestDimension = 'indicator' | 'firewall';
+
+/** Keys of a rollup's rest in rank order (`types` of indicators), and the count of the key after them. */
+export interface RestSlice extends RollupPeriod {
+  keys: string[];
+  types: string[] | null;
+  counts: number[];
+  restMax: number;
+}
+
+/** A key's counts summed over rollups' rests; `type` is an indicator's. */
+export interface RestSum {
+  key: string;
+  type: string | null;
+  count: number;
+}
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * The summary's rollups (threat_event_rollup) and the hour versions that validate them. Everything a summary reads
+ * runs in one REPEATABLE READ snapshot, so a rollup computed there carries the version of exactly the events it
+ * counted, and the summary is exact as of that snapshot.
+ */
+@Injectable()
+export class ThreatEventRollupRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Runs `work` in one REPEATABLE READ snapshot; again from the start if a concurrent summary stored a rollup. */
+  snapshot<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return runTransaction(this.prisma, work, {
+      isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
+      maxAttempts: 3,
+      timeoutMs: SNAPSHOT_TIMEOUT_MS,
+    });
+  }
+
+  /** The database's clock, and the versions and stored rollups of `tenantIds` in [from, to). */
+  async state(tx: Tx, tenantIds: readonly string[], from: Date, to: Date): Promise<RollupState> {
+    const [row] = await tx.$queryRaw<
+      { now: Date; versions: [string, number, number][]; rollups: [string, number, number, number][] }[]
+    >`
+      SELECT now() AS now,
+        (SELECT coalesce(json_agg(json_build_array(v.tenant_id, extract(epoch FROM v.hour) * 1000, v.version)), '[]')
+         FROM threat_event_hour_version v
+         WHERE v.tenant_id = ANY(${tenantIds}::uuid[]) AND v.hour >= ${from} AND v.hour < ${to}) AS versions,
+        (SELECT coalesce(json_agg(json_build_array(r.tenant_id, extract(epoch FROM r.start) * 1000, r.hours, r.version)), '[]')
+         FROM threat_event_rollup r
+         WHERE r.tenant_id = ANY(${tenantIds}::uuid[]) AND r.start >= ${from} AND r.start < ${to}) AS rollups`;
+    const { now, versions, rollups } = row!;
+    return {
+      now,
+      versions: new Map(versions.map(([tenantId, hour, version]) => [`${tenantId} ${hour}`, version])),
+      rollups: rollups.map(([tenantId, start, hours, version]) => ({
+        tenantId,
+        start: new Date(start),
+        hours: hours === 24 ? 24 : 1,
+        version,
+      })),
+    };
+  }
+
+  /**
+   * Computes the rollups of `periods` (one tenant's) from the events and stores them, each with the version its
+   * hours have in this snapshot. One pass over the events: the three grouping sets of the summary, by period.
+   */
+  async compute(tx: Tx, tenantId: string, periods: readonly RollupPeriod[]): Promise<void> {
+    const starts = periods.map((period) => period.start.toISOString());
+    const hours = periods.map((period) => period.hours);
+    // A month of a large tenant has hundreds of thousands of (day, indicator) groups: with the default work_mem
+    // (4 MB) they would be sorted on disk.
+    await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${COMPUTE_WORK_MEM}'`);
+    // Widths are constants: safe to inline, also as column names.
+    const trafficLists = SLOT_MINUTES.map((width) =>
+      Prisma.raw(`array_agg(slot ORDER BY slot) FILTER (WHERE width = ${width}) AS slots_${width},
+        array_agg(n ORDER BY slot) FILTER (WHERE width = ${width}) AS counts_${width}`),
+    );
+    const trafficColumns = SLOT_MINUTES.map((width) =>
+      Prisma.raw(`coalesce(t.slots_${width}, '{}'), coalesce(t.counts_${width}, '{}')`),
+    );
+    await tx.$executeRaw`
+      INSERT INTO threat_event_rollup (tenant_id, start, hours, version,
+        top_indicators, top_indicator_types, top_indicator_counts, indicator_rest_max,
+        rest_indicators, rest_indicator_types, rest_indicator_counts,
+        top_firewalls, top_firewall_counts, firewall_rest_max, rest_firewalls, rest_firewall_counts,
+        traffic_1m_slots, traffic_1m_counts, traffic_5m_slots, traffic_5m_counts,
+        traffic_15m_slots, traffic_15m_counts, traffic_60m_slots, traffic_60m_counts)
+      WITH p AS (
+        SELECT start, hours FROM unnest(${starts}::timestamptz[], ${hours}::int[]) AS p(start, hours)
+      ),
+      counted AS (
+        SELECT s.start, s.indicator, s.indicator_type, s.firewall_id, s.kind, s.minute, count(*)::int AS n,
+          grouping(s.indicator, s.indicator_type) = 0 AS by_indicator, grouping(s.firewall_id) = 0 AS by_firewall
+        FROM (
+          SELECT p.start, e.indicator, e.indicator_type, e.firewall_id, ${Prisma.raw(KIND_SQL)} AS kind,
+            floor(extract(epoch FROM e.occurred_at - p.start) / 60)::int AS minute
+          FROM p JOIN threat_event e ON e.tenant_id = ${tenantId}::uuid
+            AND e.occurred_at >= p.start AND e.occurred_at < p.start + p.hours * interval '1 hour'
+        ) s
+        GROUP BY GROUPING SETS ((s.start, s.indicator, s.indicator_type), (s.start, s.firewall_id),
+          (s.start, s.kind, s.minute))
+      ),
+      indicators AS (
+        SELECT start, indicator, indicator_type, n,
+          row_number() OVER (PARTITION BY start ORDER BY n DESC, indicator COLLATE "C", indicator_type) AS rank
+        FROM counted WHERE by_indicator
+      ),
+      indicator_lists AS (
+        SELECT start,
+          coalesce(array_agg(indicator ORDER BY rank) FILTER (WHERE rank <= ${ROLLUP_TOP}), '{}') AS top_keys,
+          coalesce(array_agg(indicator_type ORDER BY rank) FILTER (WHERE rank <= ${ROLLUP_TOP}), '{}') AS top_types,
+          coalesce(array_agg(n ORDER BY rank) FILTER (WHERE rank <= ${ROLLUP_TOP}), '{}') AS top_counts,
+          coalesce(max(n) FILTER (WHERE rank > ${ROLLUP_TOP}), 0) AS rest_max,
+          coalesce(array_agg(indicator ORDER BY rank) FILTER (WHERE rank > ${ROLLUP_TOP}), '{}') AS rest_keys,
+          coalesce(array_agg(indicator_type ORDER BY rank) FILTER (WHERE rank > ${ROLLUP_TOP}), '{}') AS rest_types,
+          coalesce(array_agg(n ORDER BY rank) FILTER (WHERE rank > ${ROLLUP_TOP}), '{}') AS rest_counts
+        FROM indicators GROUP BY start
+      ),
+      firewalls AS (
+        SELECT start, firewall_id, n, row_number() OVER (PARTITION BY start ORDER BY n DESC, firewall_id) AS rank
+        FROM counted WHERE by_firewall
+      ),
+      firewall_lists AS (
+        SELECT start,
+          coalesce(array_agg(firewall_id ORDER BY rank) FILTER (WHERE rank <= ${ROLLUP_TOP}), '{}') AS top_keys,
+          coalesce(array_agg(n ORDER BY rank) FILTER (WHERE rank <= ${ROLLUP_TOP}), '{}') AS top_counts,
+          coalesce(max(n) FILTER (WHERE rank > ${ROLLUP_TOP}), 0) AS rest_max,
+          coalesce(array_agg(firewall_id ORDER BY rank) FILTER (WHERE rank > ${ROLLUP_TOP}), '{}') AS rest_keys,
+          coalesce(array_agg(n ORDER BY rank) FILTER (WHERE rank > ${ROLLUP_TOP}), '{}') AS rest_counts
+        FROM firewalls GROUP BY start
+      ),
+      slots AS (
+        SELECT c.start, w.width, (c.minute / w.width) * ${KINDS} + c.kind AS slot, sum(c.n)::int AS n
+        FROM counted c CROSS JOIN unnest(${[...SLOT_MINUTES]}::int[]) AS w(width)
+        WHERE NOT c.by_indicator AND NOT c.by_firewall
+        GROUP BY c.start, w.width, slot
+      ),
+      slot_lists AS (
+        SELECT start, ${Prisma.join(trafficLists)} FROM slots GROUP BY start
+      ),
+      versions AS (
+        SELECT p.start, (SELECT coalesce(sum(v.version), 0) FROM threat_event_hour_version v
+          WHERE v.tenant_id = ${tenantId}::uuid AND v.hour >= p.start
+            AND v.hour < p.start + p.hours * interval '1 hour')::bigint AS version
+        FROM p
+      )
+      SELECT ${tenantId}::uuid, p.start, p.hours, v.version,
+        coalesce(i.top_keys, '{}'), coalesce(i.top_types, '{}'), coalesce(i.top_counts, '{}'), coalesce(i.rest_max, 0),
+        coalesce(i.rest_keys, '{}'), coalesce(i.rest_types, '{}'), coalesce(i.rest_counts, '{}'),
+        coalesce(f.top_keys, '{}'), coalesce(f.top_counts, '{}'), coalesce(f.rest_max, 0),
+        coalesce(f.rest_keys, '{}'), coalesce(f.rest_counts, '{}'),
+        ${Prisma.join(trafficColumns)}
+      FROM p JOIN versions v USING (start)
+      LEFT JOIN indicator_lists i USING (start) LEFT JOIN firewall_lists f USING (start)
+      LEFT JOIN slot_lists t USING (start)
+      ON CONFLICT (tenant_id, hours, start) DO UPDATE SET version = EXCLUDED.version,
+        top_indicators = EXCLUDED.top_indicators, top_indicator_types = EXCLUDED.top_indicator_types,
+        top_indicator_counts = EXCLUDED.top_indicator_counts, indicator_rest_max = EXCLUDED.indicator_rest_max,
+        rest_indicators = EXCLUDED.rest_indicators, rest_indicator_types = EXCLUDED.rest_indicator_types,
+        rest_indicator_counts = EXCLUDED.rest_indicator_counts, top_firewalls = EXCLUDED.top_firewalls,
+        top_firewall_counts = EXCLUDED.top_firewall_counts, firewall_rest_max = EXCLUDED.firewall_rest_max,
+        rest_firewalls = EXCLUDED.rest_firewalls, rest_firewall_counts = EXCLUDED.rest_firewall_counts,
+        traffic_1m_slots = EXCLUDED.traffic_1m_slots, traffic_1m_counts = EXCLUDED.traffic_1m_counts,
+        traffic_5m_slots = EXCLUDED.traffic_5m_slots, traffic_5m_counts = EXCLUDED.traffic_5m_counts,
+        traffic_15m_slots = EXCLUDED.traffic_15m_slots, traffic_15m_counts = EXCLUDED.traffic_15m_counts,
+        traffic_60m_slots = EXCLUDED.traffic_60m_slots, traffic_60m_counts = EXCLUDED.traffic_60m_counts`;
+  }
+
+  /**
+   * The listed keys, rest bounds and traffic at `slotMinutes` of the given rollups. The arrays travel joined into
+   * text (a newline between indicators, which hold no control characters; commas between numbers): the driver's
+   * parser of array literals, character by character, cost more than the rest of a month's summary.
+   */
+  async read(tx: Tx, periods: readonly RollupPeriod[], slotMinutes: SlotMinutes): Promise<RollupCounts[]> {
+    const slots = Prisma.raw(`r.traffic_${slotMinutes}m_slots`);
+    const counts = Prisma.raw(`r.traffic_${slotMinutes}m_counts`);
+    const rows = await tx.$queryRaw<JoinedRollupCounts[]>`
+      SELECT r.tenant_id AS "tenantId", r.start, r.hours,
+        array_to_string(r.top_indicators, E'\n') AS "topIndicators",
+        array_to_string(r.top_indicator_types, ',') AS "topIndicatorTypes",
+        array_to_string(r.top_indicator_counts, ',') AS "topIndicatorCounts", r.indicator_rest_max AS "indicatorRestMax",
+        array_to_string(r.top_firewalls, ',') AS "topFirewalls",
+        array_to_string(r.top_firewall_counts, ',') AS "topFirewallCounts", r.firewall_rest_max AS "firewallRestMax",
+        array_to_string(${slots}, ',') AS slots, array_to_string(${counts}, ',') AS counts
+      FROM ${keysOf(periods)}
+      JOIN threat_event_rollup r ON r.tenant_id = k.tenant_id AND r.hours = k.hours AND r.start = k.start`;
+    return rows.map((row) => ({
+      tenantId: row.tenantId,
+      start: row.start,
+      hours: row.hours,
+      topIndicators: split(row.topIndicators, '\n'),
+      topIndicatorTypes: split(row.topIndicatorTypes, ','),
+      topIndicatorCounts: split(row.topIndicatorCounts, ',').map(Number),
+      indicatorRestMax: row.indicatorRestMax,
+      topFirewalls: split(row.topFirewalls, ','),
+      topFirewallCounts: split(row.topFirewallCounts, ',').map(Number),
+      firewallRestMax: row.firewallRestMax,
+      slots: split(row.slots, ',').map(Number),
+      counts: split(row.counts, ',').map(Number),
+    }));
+  }
+
+  /**
+   * The keys ranked `skip + 1` to `skip + take` in the rests of the given rollups (most counted first), and the
+   * count of the next one (0 when none): a summary that could not settle its top from the listed keys lists more.
+   */
+  async deeper(
+    tx: Tx,
+    dimension: RestDimension,
+    periods: readonly RollupPeriod[],
+    skip: number,
+    take: number,
+  ): Promise<RestSlice[]> {
+    const [keys, types, counts] =
+      dimension === 'indicator'
+        ? ['r.rest_indicators', 'r.rest_indicator_types', 'r.rest_indicator_counts']
+        : ['r.rest_firewalls', 'NULL::text[]', 'r.rest_firewall_counts'];
+    const range = `[${skip + 1}:${skip + take}]`;
+    const rows = await tx.$queryRaw<
+      (RollupPeriod & { keys: string; types: string | null; counts: string; restMax: number })[]
+    >`
+      SELECT r.tenant_id AS "tenantId", r.start, r.hours,
+        array_to_string(${Prisma.raw(keys + range)}, E'\n') AS keys,
+        array_to_string(${Prisma.raw(`(${types})${range}`)}, ',') AS types,
+        array_to_string(${Prisma.raw(counts + range)}, ',') AS counts,
+        coalesce(${Prisma.raw(`${counts}[${skip + take + 1}]`)}, 0) AS "restMax"
+      FROM ${keysOf(periods)}
+      JOIN threat_event_rollup r ON r.tenant_id = k.tenant_id AND r.hours = k.hours AND r.start = k.start`;
+    return rows.map((row) => ({
+      tenantId: row.tenantId,
+      start: row.start,
+      hours: row.hours,
+      keys: split(row.keys, '\n'),
+      types: row.types === null ? null : split(row.types, ','),
+      counts: split(row.counts, ',').map(Number),
+      restMax: row.restMax,
+    }));
+  }
+
+  /** The sums of `keys` over the rests of the given rollups, past their first `skip` keys (listed by deeper). */
+  rest(
+    tx: Tx,
+    dimension: RestDimension,
+    periods: readonly RollupPeriod[],
+    keys: readonly string[],
+    skip: number,
+  ): Promise<RestSum[]> {
+    const from = skip + 1;
+    const entries =
+      dimension === 'indicator'
+        ? Prisma.sql`unnest(r.rest_indicators[${from}:], r.rest_indicator_types[${from}:],
+            r.rest_indicator_counts[${from}:]) AS u(key, type, count)`
+        : Prisma.sql`unnest(r.rest_firewalls[${from}:]::text[], r.rest_firewall_counts[${from}:]) AS u(key, count)`;
+    const type = dimension === 'indicator' ? Prisma.sql`u.type` : Prisma.sql`NULL::text`;
+    return tx.$queryRaw<RestSum[]>`
+      SELECT u.key, ${type} AS type, sum(u.count)::int AS count
+      FROM ${keysOf(periods)}
+      JOIN threat_event_rollup r ON r.tenant_id = k.tenant_id AND r.hours = k.hours AND r.start = k.start
+      CROSS JOIN LATERAL ${entries}
+      WHERE u.key = ANY(${keys}::text[])
+      GROUP BY u.key, ${type}`;
+  }
+
+  /**
+   * Every count of the summary over `ranges`, from the events: all indicators and firewalls (the rollups' counts
+   * are added to them before the top is picked) and the traffic by (action, dry run, source, bucket of `bucketMs`
+   * aligned on the epoch). Read from the tenant covering index alone.
+   */
+  raw(tx: Tx, ranges: readonly RawRange[], bucketMs: number): Promise<SummaryRow[]> {
+    if (ranges.length === 0) return Promise.resolve([]);
+    const bucket = `${bucketMs / 1000} seconds`;
+    // One branch per time range (tenants with the same range share it, as most of an analyst's do): each reads the
+    // covering index of its partitions over key ranges (an OR of the ranges made the planner pick another index
+    // and filter the tenant's whole day).
+    const tenantsByRange = new Map<string, { from: Date; to: Date; tenantIds: string[] }>();
+    for (const { tenantId, from, to } of ranges) {
+      const key = `${from.getTime()} ${to.getTime()}`;
+      const shared = tenantsByRange.get(key) ?? { from, to, tenantIds: [] };
+      shared.tenantIds.push(tenantId);
+      tenantsByRange.set(key, shared);
+    }
+    const branches = [...tenantsByRange.values()].map(
+      ({ from, to, tenantIds }) => Prisma.sql`
+        SELECT e.indicator, e.indicator_type, e.firewall_id, e.action, e.dry_run, e.source,
+          date_bin(${bucket}::interval, e.occurred_at, TIMESTAMPTZ 'epoch') AS bucket
+        FROM threat_event e
+        WHERE e.tenant_id = ANY(${tenantIds}::uuid[])
+          AND e.occurred_at >= ${from}::timestamptz AND e.occurred_at < ${to}::timestamptz`,
+    );
+    return tx.$queryRaw<SummaryRow[]>`
+      SELECT
+        CASE WHEN grouping(s.indicator, s.indicator_type) = 0 THEN 'indicator'
+             WHEN grouping(s.firewall_id) = 0 THEN 'firewall'
+             ELSE 'traffic' END AS dimension,
+        s.indicator, s.indicator_type AS "indicatorType", s.firewall_id::text AS "firewallId", s.action,
+        s.dry_run AS "dryRun", s.source, s.bucket, count(*)::int AS count
+      FROM (${Prisma.join(branches, ' UNION ALL ')}) s
+      GROUP BY GROUPING SETS ((s.indicator, s.indicator_type), (s.firewall_id),
+        (s.action, s.dry_run, s.source, s.bucket))`;
+  }
+}
+
+function split(joined: string, separator: string): string[] {
+  return joined === '' ? [] : joined.split(separator);
+}
+
+/** The rollup keys of `periods` as a relation `k` to join on. */
+function keysOf(periods: readonly RollupPeriod[]): Prisma.Sql {
+  return Prisma.sql`unnest(${periods.map((period) => period.tenantId)}::uuid[],
+    ${periods.map((period) => period.hours)}::int[],
+    ${periods.map((period) => period.start.toISOString())}::timestamptz[]) AS k(tenant_id, hours, start)`;
+}
