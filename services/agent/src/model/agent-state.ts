@@ -1,15 +1,15 @@
 import {
   Matcher,
   MatcherInputError,
-  StateChecksum,
+  type StateChecksum,
   type ExclusionEntry as MatcherExclusion,
   type IocEntry,
   type IocSource,
   type MatcherDelta,
 } from '@threatline/matcher';
 import { DEFAULT_SETTINGS, type AgentSettings } from './settings';
+import { parseSnapshotEntries, takeDecodedEntries, type SnapshotEntries } from './snapshot-entries';
 import {
-  checksumItem,
   parseEntry,
   streamShape,
   type StreamShape,
@@ -26,6 +26,12 @@ export interface SnapshotFrame {
   seq: number;
   checksum: string;
   entries: readonly unknown[];
+}
+
+/** A snapshot as @threatline/protocol's decoder gives it: every entry checked against the stream's kind (entry
+ *  schema, key `<type>:<value>` of the entry's own type and value, no key twice). Not its checksum. */
+export interface DecodedSnapshotFrame extends SnapshotFrame {
+  entries: readonly StreamEntry[];
 }
 
 export interface StreamDelta {
@@ -64,9 +70,6 @@ export type ApplyOutcome =
 /** A change of at least this many keys, and at least half the matcher's size, rebuilds the matcher in one pass
  *  (tables sized once) instead of applying deltas one by one. */
 const REBUILD_MIN = 20_000;
-
-/** Entries of a snapshot read between two yields to the event loop (a few milliseconds of work). */
-const SNAPSHOT_SLICE = 16_384;
 
 /**
  * Everything the agent holds: its streams (entries, positions, checksums) and what derives from them, the compiled
@@ -149,26 +152,33 @@ export class AgentState {
   }
 
   /**
-   * Applies a snapshot. Reading a large one takes seconds, so it yields to the event loop between slices: decisions
-   * go on meanwhile, on the matcher as it was, until the new one replaces it at once. Frames must be applied one at
-   * a time (the stream connection awaits each), since the state changes only at the end.
+   * Applies a snapshot whose entries are of unknown origin (each one is parsed). Reading a large one takes a while,
+   * so it yields to the event loop between slices: decisions go on meanwhile, on the matcher as it was, until the
+   * new one replaces it at once. Frames must be applied one at a time (the stream connection awaits each), since
+   * the state changes only at the end.
    */
-  async applySnapshot(frame: SnapshotFrame): Promise<ApplyOutcome> {
+  applySnapshot(frame: SnapshotFrame): Promise<ApplyOutcome> {
+    return this.takeSnapshot(frame, parseSnapshotEntries);
+  }
+
+  /**
+   * Applies a snapshot as @threatline/protocol's decoder gave it (the stream connection's frames): its entries
+   * are not parsed again. Everything else is as in `applySnapshot`, the checksum check included.
+   */
+  applyDecodedSnapshot(frame: DecodedSnapshotFrame): Promise<ApplyOutcome> {
+    return this.takeSnapshot(frame, takeDecodedEntries);
+  }
+
+  private async takeSnapshot<E>(
+    frame: SnapshotFrame & { entries: readonly E[] },
+    readEntries: (shape: StreamShape, entries: readonly E[]) => Promise<SnapshotEntries>,
+  ): Promise<ApplyOutcome> {
     const stream = this.streamMap.get(frame.stream);
     if (stream === undefined) return { status: 'ignored' };
     const where = `snapshot of ${frame.stream}`;
-    const entries = new Map<string, StreamEntry>();
-    const sum = new StateChecksum();
-    let read = 0;
-    for (const raw of frame.entries) {
-      if (++read % SNAPSHOT_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
-      const entry = parseEntry(stream.shape, raw);
-      if (typeof entry === 'string') return { status: 'resync', reason: `${where}: ${entry}` };
-      const size = entries.size;
-      entries.set(entry.key, entry);
-      if (entries.size === size) return { status: 'resync', reason: `${where} holds ${entry.key} twice` };
-      sum.add(checksumItem(stream.shape, entry));
-    }
+    const read = await readEntries(stream.shape, frame.entries);
+    if (typeof read === 'string') return { status: 'resync', reason: `${where}: ${read}` };
+    const { entries, sum } = read;
     const checksum = sum.toHex();
     if (checksum !== frame.checksum) {
       return {
@@ -236,9 +246,10 @@ export class AgentState {
   effectiveEntries(types?: ReadonlySet<IocEntry['type']>): IocEntry[] {
     const out: IocEntry[] = [];
     for (const source of ['MDR', 'XOPS'] as const) {
-      const streams = this.indicatorStreams(source);
+      const streams = this.indicatorStreams(source).filter((stream) => stream.entries.size > 0);
       if (streams.length === 1) {
-        // The usual case (X-Ops has one stream): every entry is in effect, no choice between streams to make.
+        // The usual case (X-Ops has one stream, a tenant's MDR indicators often come on one of its two): every
+        // entry is in effect, no choice between streams to make.
         for (const entry of streams[0]!.entries.values()) {
           const indicator = entry as IndicatorEntry;
           if (types !== undefined && !types.has(indicator.type)) continue;

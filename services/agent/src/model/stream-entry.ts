@@ -81,7 +81,7 @@ export function checksumItem(shape: StreamShape, entry: StreamEntry): string {
 const auditIds = new Map<string, string>();
 const MAX_INTERNED = 100_000;
 
-function internAuditId(auditId: string): string {
+export function internAuditId(auditId: string): string {
   const known = auditIds.get(auditId);
   if (known !== undefined) return known;
   if (auditIds.size < MAX_INTERNED) auditIds.set(auditId, auditId);

@@ -1,5 +1,6 @@
 import { StateChecksum } from '@threatline/matcher';
-import { checksumItem, type StreamEntry, type StreamShape } from './stream-entry';
+import { EntryHasher } from './entry-hasher';
+import type { StreamEntry, StreamShape } from './stream-entry';
 
 /** Everything a stream holds: what a snapshot replaces. */
 export interface StreamContent {
@@ -14,6 +15,8 @@ export interface StreamContent {
  * those entries, which must equal the checksum the service sends for the same position.
  */
 export class StreamState {
+  private readonly hasher: EntryHasher;
+
   constructor(
     readonly id: string,
     readonly shape: StreamShape,
@@ -21,7 +24,9 @@ export class StreamState {
     public seq: number,
     public entries: Map<string, StreamEntry>,
     public sum: StateChecksum,
-  ) {}
+  ) {
+    this.hasher = new EntryHasher(shape);
+  }
 
   /** A stream this agent has never received: epoch 0 is no epoch of the service, so it answers with a snapshot. */
   static empty(id: string, shape: StreamShape): StreamState {
@@ -37,8 +42,8 @@ export class StreamState {
     const sum = StateChecksum.fromHex(this.sum.toHex());
     for (const [key, entry] of changes) {
       const old = this.entries.get(key);
-      if (old !== undefined) sum.remove(checksumItem(this.shape, old));
-      if (entry !== null) sum.add(checksumItem(this.shape, entry));
+      if (old !== undefined) this.hasher.remove(sum, old);
+      if (entry !== null) this.hasher.add(sum, entry);
     }
     return sum.toHex();
   }
@@ -62,12 +67,12 @@ export class StreamState {
   commit(changes: ReadonlyMap<string, StreamEntry | null>, epoch: number, seq: number): void {
     for (const [key, entry] of changes) {
       const old = this.entries.get(key);
-      if (old !== undefined) this.sum.remove(checksumItem(this.shape, old));
+      if (old !== undefined) this.hasher.remove(this.sum, old);
       if (entry === null) {
         this.entries.delete(key);
       } else {
         this.entries.set(key, entry);
-        this.sum.add(checksumItem(this.shape, entry));
+        this.hasher.add(this.sum, entry);
       }
     }
     this.epoch = epoch;

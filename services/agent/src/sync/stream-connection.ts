@@ -181,7 +181,8 @@ export class StreamConnection {
         return;
       case 'snapshot': {
         this.awaitingSnapshot.delete(message.stream);
-        const outcome = await state.applySnapshot(message);
+        // StreamSocket hands over only frames the protocol's decoder checked, entries included.
+        const outcome = await state.applyDecodedSnapshot(message);
         // A snapshot that does not add up is the service's problem: asking again would loop, so say it and wait.
         if (outcome.status === 'resync') return this.fail(outcome.reason);
         return this.settle(message.stream, message.epoch, message.seq, outcome);
@@ -222,9 +223,13 @@ export class StreamConnection {
   }
 
   private hold(streams: readonly string[]): void {
-    const changes = this.options.state.holdStreams(streams);
+    const state = this.options.state;
+    const held = state.streams.map((stream) => stream.id);
+    const changes = state.holdStreams(streams);
     if (Object.values(changes).some(Boolean)) this.options.onChanges(changes);
-    this.queueFlush();
+    // A new stream starts empty at epoch 0, which is what holding nothing means: saved with the next frame, not now
+    // (a fresh agent's first snapshot would otherwise wait behind a save of nothing). A dropped one is saved now.
+    if (held.some((id) => state.stream(id) === undefined)) this.queueFlush();
   }
 
   private settle(stream: string, epoch: number, seq: number, outcome: ApplyOutcome): void {

@@ -1,0 +1,204 @@
+import { decodeSnapshot } from '@threatline/agent-client';
+import {
+  encodeSnapshotBody,
+  encodeSnapshotFrame,
+  stateChecksumOf,
+  type SnapshotMessage,
+  type StreamEntry,
+} from '@threatline/protocol';
+import { describe, expect, it } from 'vitest';
+import { AgentState, type DecodedSnapshotFrame } from './agent-state';
+import { ioc, makeStreamIds, snapshot } from './streams.test-support';
+
+const outbound = (fields: { dstIp?: string; domain?: string }) => ({
+  direction: 'outbound' as const,
+  srcIp: '10.0.0.1',
+  dstIp: fields.dstIp ?? '192.0.2.1',
+  ...(fields.domain === undefined ? {} : { domain: fields.domain }),
+});
+
+/** The snapshot message the agent's connection gets: encoded as the gateway does, decoded by agent-client. */
+async function decoded(
+  stream: string,
+  entries: StreamEntry[],
+  options: { seq?: number; epoch?: number; checksum?: string; format?: 'columns-v1' | 'entries-v1' } = {},
+): Promise<SnapshotMessage> {
+  const body =
+    options.format === 'entries-v1'
+      ? { format: 'entries-v1' as const, text: JSON.stringify(entries) }
+      : encodeSnapshotBody(stream, entries);
+  const header = {
+    type: 'snapshot' as const,
+    v: 1 as const,
+    stream,
+    epoch: options.epoch ?? 1,
+    seq: options.seq ?? entries.length,
+    checksum: options.checksum ?? stateChecksumOf(stream, entries),
+    count: entries.length,
+    format: body.format,
+    encoding: 'identity' as const,
+  };
+  const result = await decodeSnapshot(Buffer.from(encodeSnapshotFrame(header, Buffer.from(body.text))));
+  if (!result.ok) throw new Error(result.error.message);
+  return result.message;
+}
+
+/** A third each of addresses, domains and URLs: enough for a rebuild of the matcher (20,000 keys or more). */
+function mixed(count: number, auditId = 'MDR-20261123-AAAAAAAA'): StreamEntry[] {
+  return Array.from({ length: count }, (_, i) =>
+    i % 3 === 0
+      ? ioc('ipv4', `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, auditId)
+      : i % 3 === 1
+        ? ioc('domain', `host${i}.example`, auditId, i % 7 === 0)
+        : ioc('url', `bad${i % 50}.example/p/${i}`, auditId),
+  );
+}
+
+function stateWith() {
+  const ids = makeStreamIds();
+  const state = AgentState.empty();
+  state.holdStreams(Object.values(ids));
+  return { state, ids };
+}
+
+const sortedEntries = (state: AgentState) =>
+  state.matcher.entries().sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+
+describe('AgentState.applyDecodedSnapshot', () => {
+  for (const size of [30, 30_000]) {
+    it(`gives the matcher a fresh build of the same streams gives, and the state the parsing path gives (${size} entries)`, async () => {
+      const { state, ids } = stateWith();
+      const parsed = stateWith();
+      const xops = [ioc('domain', 'xops.example', 'XOPS-20261123-AAAAAAAA')];
+      const tenant = mixed(size);
+      for (const [stream, entries] of [
+        [ids.xops, xops],
+        [ids.tenant, tenant],
+      ] as const) {
+        expect((await state.applyDecodedSnapshot(await decoded(stream, entries))).status).toBe('applied');
+        const same = stream === ids.xops ? parsed.ids.xops : parsed.ids.tenant;
+        expect((await parsed.state.applySnapshot(snapshot(same, entries))).status).toBe('applied');
+      }
+      const fresh = AgentState.derive(state.streams);
+      expect(state.matcher.checksums()).toEqual(fresh.matcher.checksums());
+      expect(sortedEntries(state)).toEqual(sortedEntries(fresh));
+      expect(state.matcher.checksums()).toEqual(parsed.state.matcher.checksums());
+      expect(state.stream(ids.tenant)).toMatchObject({
+        epoch: 1,
+        seq: size,
+        checksum: stateChecksumOf(ids.tenant, tenant),
+      });
+      expect(new Map(state.stream(ids.tenant)!.entries)).toEqual(new Map(tenant.map((e) => [e.key, e])));
+      expect(state.matcher.check(outbound({ domain: 'host1.example' }), state.settings).action).toBe('drop');
+    });
+  }
+
+  it('reads an entries-v1 body as a columns-v1 one, and holds one copy of each audit ID', async () => {
+    const { state, ids } = stateWith();
+    const tenant = mixed(300);
+    const outcome = await state.applyDecodedSnapshot(
+      await decoded(ids.tenant, tenant, { format: 'entries-v1' }),
+    );
+    expect(outcome.status).toBe('applied');
+    expect(state.stream(ids.tenant)!.checksum).toBe(stateChecksumOf(ids.tenant, tenant));
+    const auditIds = [...state.stream(ids.tenant)!.entries.values()].map(
+      (e) => (e as { auditId: string }).auditId,
+    );
+    // One interned string: a later snapshot's entries carry the very same one.
+    const again = stateWith();
+    await again.state.applyDecodedSnapshot(await decoded(again.ids.tenant, tenant, { format: 'entries-v1' }));
+    const first = [...again.state.stream(again.ids.tenant)!.entries.values()][0] as { auditId: string };
+    expect(new Set(auditIds)).toEqual(new Set([first.auditId]));
+  });
+
+  for (const size of [30, 30_000]) {
+    it(`refuses a snapshot whose checksum differs, naming both, and changes nothing (${size} entries)`, async () => {
+      const { state, ids } = stateWith();
+      const before = [ioc('ipv4', '203.0.113.9')];
+      await state.applyDecodedSnapshot(await decoded(ids.tenant, before));
+      const matcher = state.matcher;
+      const bad = await decoded(ids.tenant, mixed(size), {
+        seq: 40_000,
+        epoch: 2,
+        checksum: '0123456789abcdef',
+      });
+      const outcome = await state.applyDecodedSnapshot(bad);
+      expect(outcome).toEqual({
+        status: 'resync',
+        reason: expect.stringMatching(
+          new RegExp(
+            `^snapshot of ${ids.tenant} at seq 40000: checksum [0-9a-f]{16}, the service says 0123456789abcdef$`,
+          ),
+        ),
+      });
+      expect(state.matcher).toBe(matcher);
+      expect(state.stream(ids.tenant)).toMatchObject({
+        epoch: 1,
+        seq: 1,
+        checksum: stateChecksumOf(ids.tenant, before),
+      });
+      expect(state.matcher.check(outbound({ dstIp: '203.0.113.9' }), state.settings).action).toBe('drop');
+      expect(state.matcher.check(outbound({ domain: 'host1.example' }), state.settings).action).toBe('allow');
+    });
+  }
+
+  it('refuses a key twice in a frame that did not come from the decoder, and changes nothing', async () => {
+    const { state, ids } = stateWith();
+    const before = [ioc('ipv4', '203.0.113.9')];
+    await state.applyDecodedSnapshot(await decoded(ids.tenant, before));
+    const twice = [ioc('domain', 'evil.example'), ioc('domain', 'evil.example', 'MDR-20261124-BBBBBBBB')];
+    const frame: DecodedSnapshotFrame = {
+      stream: ids.tenant,
+      epoch: 2,
+      seq: 2,
+      checksum: stateChecksumOf(ids.tenant, twice),
+      entries: twice,
+    };
+    expect(await state.applyDecodedSnapshot(frame)).toEqual({
+      status: 'resync',
+      reason: `snapshot of ${ids.tenant}: holds domain:evil.example twice`,
+    });
+    expect(state.stream(ids.tenant)).toMatchObject({ epoch: 1, seq: 1 });
+    expect(state.matcher.check(outbound({ domain: 'evil.example' }), state.settings).action).toBe('allow');
+  });
+
+  for (const size of [30, 30_000]) {
+    it(`refuses a value that is not normalized, which the decoder lets through, and changes nothing (${size} entries)`, async () => {
+      const { state, ids } = stateWith();
+      const before = [ioc('ipv4', '203.0.113.9')];
+      await state.applyDecodedSnapshot(await decoded(ids.tenant, before));
+      const entries = [...mixed(size), ioc('domain', 'UPPER.example')];
+      const outcome = await state.applyDecodedSnapshot(await decoded(ids.tenant, entries, { epoch: 2 }));
+      expect(outcome).toMatchObject({
+        status: 'resync',
+        reason: expect.stringContaining(`snapshot of ${ids.tenant}`),
+      });
+      expect(state.stream(ids.tenant)).toMatchObject({
+        epoch: 1,
+        seq: 1,
+        checksum: stateChecksumOf(ids.tenant, before),
+      });
+      expect(state.matcher.check(outbound({ dstIp: '203.0.113.9' }), state.settings).action).toBe('drop');
+      expect(state.matcher.check(outbound({ domain: 'host1.example' }), state.settings).action).toBe('allow');
+    });
+  }
+
+  it('keeps deciding on the matcher it has while it reads a large snapshot', async () => {
+    const { state, ids } = stateWith();
+    await state.applyDecodedSnapshot(await decoded(ids.tenant, [ioc('ipv4', '203.0.113.9')]));
+    let applied = false;
+    const applying = state
+      .applyDecodedSnapshot(await decoded(ids.tenant, mixed(40_000), { epoch: 2 }))
+      .then(() => (applied = true));
+    let decisionsMeanwhile = 0;
+    while (!applied) {
+      expect(state.matcher.check(outbound({ dstIp: '203.0.113.9' }), state.settings).action).toBe('drop');
+      decisionsMeanwhile++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await applying;
+    expect(decisionsMeanwhile).toBeGreaterThan(1);
+    expect(state.matcher.check(outbound({ dstIp: '203.0.113.9' }), state.settings).action).toBe('allow');
+    expect(state.matcher.check(outbound({ domain: 'host1.example' }), state.settings).action).toBe('drop');
+  });
+});
