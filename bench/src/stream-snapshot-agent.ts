@@ -3,6 +3,7 @@
 // process's heap (collected between agents, never during one). Then the same work split in its steps.
 // argv: <url> <stream> <entries expected> <credential>... Prints one JSON line: { agents: [{ ms, bytes }], steps }.
 import { AgentClient, decodeSnapshot, StreamState } from '@threatline/agent-client';
+import { SNAPSHOT_BODY_FORMATS } from '@threatline/protocol';
 import WebSocket from 'ws';
 
 const [url, stream, expected, ...credentials] = process.argv.slice(2) as [
@@ -40,7 +41,16 @@ async function steps(credential: string): Promise<{ receivedMs: number; decodeMs
   const socket = new WebSocket(url, { headers: { Authorization: `Bearer ${credential}` } });
   const frame = await new Promise<Buffer>((resolve, reject) => {
     socket.on('open', () =>
-      socket.send(JSON.stringify({ type: 'hello', v: 1, agent: { version: 'bench' }, streams: [] })),
+      socket.send(
+        JSON.stringify({
+          type: 'hello',
+          v: 1,
+          agent: { version: 'bench' },
+          streams: [],
+          // As AgentClient says it: without it the gateway sends the older entries-v1 body.
+          snapshotFormats: [...SNAPSHOT_BODY_FORMATS],
+        }),
+      ),
     );
     socket.on('error', reject);
     socket.on('message', (data: Buffer, isBinary) => {

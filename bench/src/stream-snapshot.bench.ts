@@ -1,9 +1,15 @@
 // `npm run bench -- stream`: stream.snapshot_100k. A tenant's MDR stream holds 100,000 indicators (IPv4 addresses,
-// domains and URLs, normalized by libs/ioc, written by the real StreamWriter as a publish would); fresh agents (real
-// AgentClients holding nothing, each in its own process) connect to the built standalone process. Time = from the
-// client's start to its verified state of the tenant's stream (upgrade, hello, the snapshot frame, gunzip,
-// validation, apply, checksum); bytes = the payload a fresh agent receives. The first agent finds the gateway cold
-// (it reads and gzips the snapshot); later ones share the encoded frame.
+// domains and URLs, normalized by libs/ioc, written by the real StreamWriter as a publish would); fresh agents, each
+// in a process of their own, connect to the built standalone process. Two entries:
+// - stream.snapshot_100k: real AgentClients (libs/agent-client) holding nothing. Time = from the client's start to
+//   its verified state of the tenant's stream (upgrade, hello, the snapshot frame, gunzip, validation, apply,
+//   checksum).
+// - stream.snapshot_100k.agent: the firewall agent itself (services/agent's StreamConnection and AgentState).
+//   Time = from the connection's start to the agent's decision on an indicator of the stream being a drop: the
+//   same steps, then the agent's own checks, its stream state and the build of its compiled matcher, which swaps
+//   in at the end (stream-snapshot-firewall-agent.ts).
+// Bytes = the payload a fresh agent receives. The first agent finds the gateway cold (it reads and gzips the
+// snapshot); later ones share the encoded frame.
 import type { PrismaClient } from '@threatline/db';
 import { isRejection, parseIndicator } from '@threatline/ioc';
 import { PubSub } from '@threatline/messaging';
@@ -25,6 +31,10 @@ import {
 
 const INDICATORS = 100_000;
 const WARM_AGENTS = 7;
+/** Fresh firewall agents timed after the first of their process (its code still unoptimized). */
+const WARM_FIREWALL_AGENTS = 15;
+/** A domain of the stream (indicator 1 of indicatorChanges): the firewall agent must drop it. */
+const PROBE_DOMAIN = 'host1.example1.com';
 
 /** A realistic mix: a third each of IPv4 addresses, domains and URLs, all distinct, normalized as a push would. */
 function indicatorChanges(): StreamChange[] {
@@ -72,12 +82,20 @@ interface AgentsRun {
 
 /**
  * Fresh agents, one after the other, in a process of their own (so no other heap is collected during their work),
- * and the last firewall's snapshot timed in its steps.
+ * and the last firewall's snapshot timed in its steps. `script`: stream-snapshot-agent.js (AgentClient) or
+ * stream-snapshot-firewall-agent.js (the firewall agent, which takes the probe domain before the credentials).
  */
-function freshAgents(url: string, firewalls: BenchFirewall[], stream: string): Promise<AgentsRun> {
+function freshAgents(
+  script: string,
+  url: string,
+  firewalls: BenchFirewall[],
+  stream: string,
+  extra: string[] = [],
+): Promise<AgentsRun> {
   return new Promise((resolve, reject) => {
-    const args = [url, stream, String(INDICATORS), ...firewalls.map((firewall) => firewall.credential)];
-    const child = fork(join(__dirname, 'stream-snapshot-agent.js'), args, {
+    const credentials = firewalls.map((firewall) => firewall.credential);
+    const args = [url, stream, String(INDICATORS), ...extra, ...credentials];
+    const child = fork(join(__dirname, script), args, {
       execArgv: ['--expose-gc'],
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
@@ -86,7 +104,7 @@ function freshAgents(url: string, firewalls: BenchFirewall[], stream: string): P
     child.once('exit', (code) =>
       code === 0
         ? resolve(JSON.parse(output) as AgentsRun)
-        : reject(new Error(`snapshot agents exited with ${code}`)),
+        : reject(new Error(`${script} exited with ${code}`)),
     );
   });
 }
@@ -103,7 +121,7 @@ async function main(): Promise<void> {
   let server;
   try {
     const { prisma } = environment.database;
-    const fleet = await makeFleet(prisma, 1, WARM_AGENTS + 4);
+    const fleet = await makeFleet(prisma, 1, WARM_AGENTS + WARM_FIREWALL_AGENTS + 6);
     const tenantId = fleet.tenantIds[0]!;
     const stream = mdrTenantStreamId(tenantId);
     await writeState(prisma, stream);
@@ -114,13 +132,26 @@ async function main(): Promise<void> {
     const firewalls = fleet.firewalls;
     // The first agent finds the gateway cold (it reads and gzips the snapshot) in a process just started; then, in
     // another process, agents that share the gateway's encoded frame: the first of them still runs unoptimized code.
-    const cold = (await freshAgents(server.streamUrl, firewalls.slice(0, 2), stream)).agents[0]!;
-    const run = await freshAgents(server.streamUrl, firewalls.slice(2, WARM_AGENTS + 4), stream);
+    const clients = 'stream-snapshot-agent.js';
+    const cold = (await freshAgents(clients, server.streamUrl, firewalls.slice(0, 2), stream)).agents[0]!;
+    const run = await freshAgents(clients, server.streamUrl, firewalls.slice(2, WARM_AGENTS + 4), stream);
     const [coldCode, ...warm] = run.agents;
     const { steps } = run;
     const times = warm.map((agent) => agent.ms).sort((a, b) => a - b);
     const p50 = round1(percentile(times, 50));
     const bytes = warm[0]!.bytes;
+    // The firewall agent, in a process of its own, on the same (now warm) gateway.
+    const agentRun = await freshAgents(
+      'stream-snapshot-firewall-agent.js',
+      server.streamUrl,
+      firewalls.slice(WARM_AGENTS + 4),
+      stream,
+      [PROBE_DOMAIN],
+    );
+    const [agentColdCode, ...agents] = agentRun.agents;
+    const agentTimes = agents.map((agent) => agent.ms).sort((a, b) => a - b);
+    const agentP50 = round1(percentile(agentTimes, 50));
+    const agentSteps = agentRun.steps;
     recordResults([
       {
         name: 'stream.snapshot_100k',
@@ -141,6 +172,28 @@ async function main(): Promise<void> {
           `of which: frame in after ${round1(steps.receivedMs)} ms, gunzip+parse+validate ${round1(steps.decodeMs)} ms, ` +
           `apply+checksum ${round1(steps.applyMs)} ms; ` +
           `CrowdSec moves ${(CROWDSEC_STARTUP_100K_BYTES / 1e6).toFixed(1)} MB of JSON and applies nothing in its time.`,
+      },
+      {
+        name: 'stream.snapshot_100k.agent',
+        unit: 'ms',
+        value: agentP50,
+        p50: agentP50,
+        p95: round1(percentile(agentTimes, 95)),
+        p99: round1(percentile(agentTimes, 99)),
+        baseline: {
+          name: 'CrowdSec 1.4.6 startup pull of 100k decisions (recorded constant)',
+          value: CROWDSEC_STARTUP_100K_MS,
+        },
+        ratio: round1(CROWDSEC_STARTUP_100K_MS / agentP50),
+        target: '<= 250 ms, <= 2 MB on the wire',
+        note:
+          `fresh firewall agent (services/agent StreamConnection + AgentState), connection start -> its decision ` +
+          `on an indicator of the 100k-entry stream is a drop (new matcher swapped in; save and ack not timed), ` +
+          `${agents.length} agents, ${agents[0]!.bytes} bytes read from the socket (upgrade and framing included); ` +
+          `first agent of a new process ${round1(agentColdCode!.ms)} ms; ` +
+          `of which: frame in after ${round1(agentSteps.receivedMs)} ms, gunzip+parse+validate ` +
+          `${round1(agentSteps.decodeMs)} ms, AgentState apply (checks, checksum, stream state, matcher build) ` +
+          `${round1(agentSteps.applyMs)} ms.`,
       },
       {
         name: 'stream.snapshot_100k_bytes',

@@ -1,0 +1,130 @@
+// The real firewall agent's end of stream.snapshot_100k, forked by stream-snapshot.bench.ts: services/agent's
+// StreamConnection and AgentState (the agent's own frame handling, checks, stream state and compiled matcher), with
+// its StateStore in a temporary directory as `threatline-agent run` has it. Fresh agents, one after the other, each
+// a firewall's first connection with nothing held, timed from the connection's start (upgrade, hello, the frames,
+// gunzip, validation, checksum, stream state, matcher build) to the moment the agent's decision on a probe
+// indicator of the stream is a drop: the new matcher has swapped in. The save and ack that follow are not timed.
+// Then the same work split in its steps. Only agents in the process's heap (collected between agents, never during
+// one).
+// argv: <url> <stream> <entries expected> <probe domain> <credential>...
+// Prints one JSON line: { agents: [{ ms, bytes }], steps: { receivedMs, decodeMs, applyMs } }.
+import { AgentState, StateStore, StreamConnection } from '@threatline/agent';
+import { decodeSnapshot } from '@threatline/agent-client';
+import { SNAPSHOT_BODY_FORMATS } from '@threatline/protocol';
+import { subscribe } from 'node:diagnostics_channel';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+
+const [url, stream, expected, probe, ...credentials] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  ...string[],
+];
+const wallClock = (): number => performance.timeOrigin + performance.now();
+const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.();
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const probeTraffic = { direction: 'outbound' as const, srcIp: '10.0.0.1', dstIp: '192.0.2.1', domain: probe };
+
+/** The connection's own TCP sockets (StreamConnection keeps its socket to itself): bytes on the wire, framing and
+ *  upgrade included. */
+const clientSockets: Socket[] = [];
+subscribe('net.client.socket', (message) => clientSockets.push((message as { socket: Socket }).socket));
+
+/** Whether the agent's decision on the probe is the stream's drop. */
+function dropsProbe(state: AgentState): boolean {
+  const decision = state.matcher.check(probeTraffic, state.settings);
+  return decision.action === 'drop' && decision.matches.some((match) => match.indicator === probe);
+}
+
+async function viaAgent(credential: string): Promise<{ ms: number; bytes: number }> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'bench-snapshot-agent-'));
+  const state = AgentState.empty();
+  const store = new StateStore(stateDir);
+  let failure: string | null = null;
+  let applied: (ms: number) => void;
+  const done = new Promise<number>((resolve) => (applied = resolve));
+  const connection = new StreamConnection({
+    url,
+    credential,
+    agentVersion: 'bench',
+    state,
+    persist: () => store.save(state).then(() => undefined),
+    onChanges: () => {
+      if (!dropsProbe(state)) return;
+      const at = wallClock();
+      const held = state.stream(stream)!.entries.size;
+      if (held !== Number(expected)) failure = `the agent holds ${held} entries`;
+      applied(at);
+    },
+    log: { ...quiet, error: (message) => (failure ??= message) },
+  });
+  clientSockets.length = 0;
+  const started = wallClock();
+  connection.start();
+  const timeout = setTimeout(() => applied(Number.NaN), 60_000);
+  const at = await done;
+  clearTimeout(timeout);
+  await connection.stop();
+  const bytes = clientSockets.reduce((sum, socket) => sum + socket.bytesRead, 0);
+  await rm(stateDir, { recursive: true, force: true });
+  if (failure !== null || Number.isNaN(at))
+    throw new Error(`agent: ${failure ?? 'no drop on the probe in 60 s'}`);
+  return { ms: at - started, bytes };
+}
+
+/** The same work in its steps: when the frame is in (raw socket), then the agent-client decoder the connection
+ *  uses, then AgentState's apply of the decoded frame. */
+async function steps(credential: string): Promise<{ receivedMs: number; decodeMs: number; applyMs: number }> {
+  const started = wallClock();
+  const socket = new WebSocket(url, { headers: { Authorization: `Bearer ${credential}` } });
+  const frame = await new Promise<Buffer>((resolve, reject) => {
+    socket.on('open', () =>
+      socket.send(
+        JSON.stringify({
+          type: 'hello',
+          v: 1,
+          agent: { version: 'bench' },
+          streams: [],
+          snapshotFormats: [...SNAPSHOT_BODY_FORMATS],
+        }),
+      ),
+    );
+    socket.on('error', reject);
+    socket.on('message', (data: Buffer, isBinary) => {
+      if (isBinary && data.includes(Buffer.from(stream))) resolve(data);
+    });
+  });
+  const received = wallClock();
+  socket.terminate();
+  const decoded = await decodeSnapshot(frame);
+  const t1 = wallClock();
+  if (!decoded.ok) throw new Error(decoded.error.message);
+  const state = AgentState.empty();
+  state.holdStreams([stream]);
+  const outcome = await state.applyDecodedSnapshot(decoded.message);
+  const t2 = wallClock();
+  if (outcome.status !== 'applied' || !dropsProbe(state))
+    throw new Error(`steps: ${JSON.stringify(outcome)}`);
+  return { receivedMs: received - started, decodeMs: t1 - received, applyMs: t2 - t1 };
+}
+
+async function main(): Promise<void> {
+  const agents: { ms: number; bytes: number }[] = [];
+  const last = credentials.pop()!;
+  for (const credential of credentials) {
+    collectGarbage();
+    agents.push(await viaAgent(credential));
+  }
+  collectGarbage();
+  process.stdout.write(`${JSON.stringify({ agents, steps: await steps(last) })}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
