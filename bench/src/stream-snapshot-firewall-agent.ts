@@ -7,7 +7,7 @@
 // Then the same work split in its steps. Only agents in the process's heap (collected between agents, never during
 // one).
 // argv: <url> <stream> <entries expected> <probe domain> <credential>...
-// Prints one JSON line: { agents: [{ ms, bytes }], steps: { receivedMs, decodeMs, applyMs } }.
+// Prints one JSON line: { agents: [{ ms, frameInMs, bytes }], steps: { receivedMs, decodeMs, applyMs } }.
 import { AgentState, StateStore, StreamConnection } from '@threatline/agent';
 import { decodeSnapshot } from '@threatline/agent-client';
 import { SNAPSHOT_BODY_FORMATS } from '@threatline/protocol';
@@ -33,7 +33,13 @@ const probeTraffic = { direction: 'outbound' as const, srcIp: '10.0.0.1', dstIp:
 /** The connection's own TCP sockets (StreamConnection keeps its socket to itself): bytes on the wire, framing and
  *  upgrade included. */
 const clientSockets: Socket[] = [];
-subscribe('net.client.socket', (message) => clientSockets.push((message as { socket: Socket }).socket));
+/** When each chunk came in, with the bytes read until then: the snapshot frame is the bulk of them. */
+const arrivals: { at: number; bytes: number }[] = [];
+subscribe('net.client.socket', (message) => {
+  const socket = (message as { socket: Socket }).socket;
+  clientSockets.push(socket);
+  socket.on('data', () => arrivals.push({ at: wallClock(), bytes: socket.bytesRead }));
+});
 
 /** Whether the agent's decision on the probe is the stream's drop. */
 function dropsProbe(state: AgentState): boolean {
@@ -41,7 +47,14 @@ function dropsProbe(state: AgentState): boolean {
   return decision.action === 'drop' && decision.matches.some((match) => match.indicator === probe);
 }
 
-async function viaAgent(credential: string): Promise<{ ms: number; bytes: number }> {
+interface Timed {
+  ms: number;
+  /** When half the bytes were in, i.e. within the snapshot frame: the gateway's share of `ms`. */
+  frameInMs: number;
+  bytes: number;
+}
+
+async function viaAgent(credential: string): Promise<Timed> {
   const stateDir = await mkdtemp(join(tmpdir(), 'bench-snapshot-agent-'));
   const state = AgentState.empty();
   const store = new StateStore(stateDir);
@@ -64,6 +77,7 @@ async function viaAgent(credential: string): Promise<{ ms: number; bytes: number
     log: { ...quiet, error: (message) => (failure ??= message) },
   });
   clientSockets.length = 0;
+  arrivals.length = 0;
   const started = wallClock();
   connection.start();
   const timeout = setTimeout(() => applied(Number.NaN), 60_000);
@@ -71,10 +85,11 @@ async function viaAgent(credential: string): Promise<{ ms: number; bytes: number
   clearTimeout(timeout);
   await connection.stop();
   const bytes = clientSockets.reduce((sum, socket) => sum + socket.bytesRead, 0);
+  const frameIn = arrivals.find((arrival) => arrival.bytes * 2 >= bytes)?.at ?? Number.NaN;
   await rm(stateDir, { recursive: true, force: true });
   if (failure !== null || Number.isNaN(at))
     throw new Error(`agent: ${failure ?? 'no drop on the probe in 60 s'}`);
-  return { ms: at - started, bytes };
+  return { ms: at - started, frameInMs: frameIn - started, bytes };
 }
 
 /** The same work in its steps: when the frame is in (raw socket), then the agent-client decoder the connection
@@ -114,7 +129,7 @@ async function steps(credential: string): Promise<{ receivedMs: number; decodeMs
 }
 
 async function main(): Promise<void> {
-  const agents: { ms: number; bytes: number }[] = [];
+  const agents: Timed[] = [];
   const last = credentials.pop()!;
   for (const credential of credentials) {
     collectGarbage();
