@@ -34,18 +34,46 @@ describe('SharedFrameCache', () => {
     expect((await cache.get('k', load)).length).toBe(2);
   });
 
-  it('evicts the oldest entries beyond the byte bound', async () => {
+  it('evicts the least recently used entries beyond the byte bound', async () => {
     const time = clock();
     const cache = new SharedFrameCache<Buffer>(10_000, 25, (b) => b.length, undefined, time.now);
-    for (const key of ['a', 'b', 'c']) await cache.get(key, () => Promise.resolve(Buffer.alloc(10)));
+    await cache.get('a', () => Promise.resolve(Buffer.alloc(10)));
+    await cache.get('b', () => Promise.resolve(Buffer.alloc(10)));
+    // A use of the older entry: the next one over the bound evicts 'b', not 'a'.
+    expect(cache.peek('a')).toBeDefined();
+    await cache.get('c', () => Promise.resolve(Buffer.alloc(10)));
     expect(cache.size).toBe(2);
     expect(cache.totalBytes).toBe(20);
+    expect(cache.peek('b')).toBeUndefined();
     let reloaded = false;
     await cache.get('a', () => {
       reloaded = true;
       return Promise.resolve(Buffer.alloc(10));
     });
-    expect(reloaded).toBe(true);
+    expect(reloaded).toBe(false);
+  });
+
+  it('keeps an entry stored with its own time to live that long, from when it was stored', async () => {
+    const time = clock();
+    const cache = new SharedFrameCache<Buffer>(100, 100, (b) => b.length, undefined, time.now);
+    await cache.set('long', Promise.resolve(Buffer.alloc(1)), 1000);
+    await cache.get('short', () => Promise.resolve(Buffer.alloc(1)));
+    time.advance(100);
+    expect(cache.peek('short')).toBeUndefined();
+    time.advance(899);
+    expect(cache.peek('long')).toBeDefined();
+    time.advance(1);
+    cache.sweep();
+    expect(cache.peek('long')).toBeUndefined();
+    expect(cache.totalBytes).toBe(0);
+  });
+
+  it('counts a replaced value once', async () => {
+    const cache = new SharedFrameCache<Buffer>(1000, 100, (b) => b.length);
+    await cache.set('k', Promise.resolve(Buffer.alloc(7)));
+    await cache.set('k', Promise.resolve(Buffer.alloc(5)));
+    expect(cache.totalBytes).toBe(5);
+    expect(cache.size).toBe(1);
   });
 
   it('forgets a failed load so the next caller tries again', async () => {
@@ -72,7 +100,7 @@ describe('SharedFrameCache', () => {
   it('drops expired entries on sweep', async () => {
     const time = clock();
     const cache = new SharedFrameCache<Buffer>(100, 100, (b) => b.length, undefined, time.now);
-    cache.put('k', Buffer.alloc(7));
+    await cache.set('k', Promise.resolve(Buffer.alloc(7)));
     await cache.get('j', () => Promise.resolve(Buffer.alloc(3)));
     time.advance(100);
     cache.sweep();

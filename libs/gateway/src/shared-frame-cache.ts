@@ -1,17 +1,19 @@
 interface CachedFrame<T> {
   readonly value: Promise<T>;
   bytes: number;
-  expiresAt: number;
+  readonly expiresAt: number;
 }
 
 /**
- * Encoded answers shared by every agent that asks the same question within a short time: a
- * reconnect storm of agents resuming from the same stream position costs one database read and
- * one encoding, not one per agent. Entries live `ttlMs`; the cache holds at most `maxBytes`
- * of settled values (oldest inserted evicted first). A failed load is not kept, nor a value
- * `retain` refuses (an answer only true at the moment it was read).
+ * Encoded answers shared by every agent that asks the same question: a reconnect storm of agents
+ * resuming from the same stream position costs one database read and one encoding, not one per
+ * agent. An entry lives `ttlMs` from when it was stored (or the time to live it was stored
+ * with); the cache holds at most `maxBytes` of settled values, the least recently used evicted
+ * first. A failed load is not kept, nor a value `retain` refuses (an answer only true at the
+ * moment it was read).
  */
 export class SharedFrameCache<T> {
+  /** In use order: Map iteration is insertion order, and a use re-inserts the entry. */
   private readonly entries = new Map<string, CachedFrame<T>>();
   private bytes = 0;
 
@@ -25,20 +27,36 @@ export class SharedFrameCache<T> {
 
   /** The value under `key`, loading it once for all concurrent callers when absent or expired. */
   get(key: string, load: () => Promise<T>): Promise<T> {
-    const now = this.now();
+    return this.peek(key) ?? this.set(key, load());
+  }
+
+  /** The value under `key` when it is there and not expired (pending or settled); counts as a use. */
+  peek(key: string): Promise<T> | undefined {
     const cached = this.entries.get(key);
-    if (cached && cached.expiresAt > now) return cached.value;
-    if (cached) this.delete(key, cached);
-    const entry: CachedFrame<T> = { value: load(), bytes: 0, expiresAt: now + this.ttlMs };
+    if (!cached) return undefined;
+    this.entries.delete(key);
+    if (cached.expiresAt <= this.now()) {
+      this.bytes -= cached.bytes;
+      return undefined;
+    }
+    this.entries.set(key, cached);
+    return cached.value;
+  }
+
+  /** Stores `value` under `key` for `ttlMs`, replacing what was there; returns `value`. */
+  set(key: string, value: Promise<T>, ttlMs = this.ttlMs): Promise<T> {
+    const existing = this.entries.get(key);
+    if (existing) this.delete(key, existing);
+    const entry: CachedFrame<T> = { value, bytes: 0, expiresAt: this.now() + ttlMs };
     this.entries.set(key, entry);
-    entry.value.then(
-      (value) => {
+    value.then(
+      (settled) => {
         if (this.entries.get(key) !== entry) return;
-        if (!this.retain(value)) {
+        if (!this.retain(settled)) {
           this.entries.delete(key);
           return;
         }
-        entry.bytes = this.sizeOf(value);
+        entry.bytes = this.sizeOf(settled);
         this.bytes += entry.bytes;
         this.evictOverflow();
       },
@@ -46,17 +64,7 @@ export class SharedFrameCache<T> {
         if (this.entries.get(key) === entry) this.entries.delete(key);
       },
     );
-    return entry.value;
-  }
-
-  /** Stores a value computed elsewhere (the live fan-out read a snapshot anyway). */
-  put(key: string, value: T): void {
-    const existing = this.entries.get(key);
-    if (existing) this.delete(key, existing);
-    const bytes = this.sizeOf(value);
-    this.entries.set(key, { value: Promise.resolve(value), bytes, expiresAt: this.now() + this.ttlMs });
-    this.bytes += bytes;
-    this.evictOverflow();
+    return value;
   }
 
   /** Drops expired entries; called from a timer so idle entries do not pin memory. */
@@ -79,7 +87,7 @@ export class SharedFrameCache<T> {
   }
 
   private evictOverflow(): void {
-    // Map iteration is insertion order: the oldest entries go first.
+    // The least recently used entries come first.
     for (const [key, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) return;
       this.delete(key, entry);
