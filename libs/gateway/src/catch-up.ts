@@ -105,10 +105,12 @@ export class CatchUp {
     if (cursor.epoch === head.epoch && cursor.seq === head.seq) return this.arrive(task, head.checksum);
     let answer;
     try {
-      // Ahead of this process's head is possible (frames from another gateway, not yet announced
-      // here) and so is a position the stream never had: the log tells them apart.
+      // Ahead of this process's head is possible (frames from another gateway, or a snapshot read
+      // after a rebuild, not yet announced here) and so is a position the stream never had: the
+      // log tells them apart. An older epoch, or nothing (epoch 0): a snapshot, which may be behind
+      // the head (see ResumeFrames.snapshotAt); the next round takes the agent on from the log.
       answer =
-        cursor.epoch === head.epoch
+        cursor.epoch >= head.epoch
           ? await this.frames.frameFrom(channel.id, cursor.epoch, cursor.seq)
           : await this.frames.snapshotAt(channel.id, head);
     } catch (error) {

@@ -10,6 +10,8 @@ export class GatewayMetrics {
   /** Deltas frames encoded by the live fan-out, and the socket writes they became. */
   readonly liveFrames: Counter;
   readonly liveSends: Counter;
+  /** Snapshots read from PostgreSQL and encoded, by stream kind and why. */
+  readonly snapshotReads: Counter<'kind' | 'reason'>;
   readonly upgradesRefused: Counter<'status'>;
   readonly closes: Counter<'code'>;
   /** Events batches by how they were answered, and their events. */
@@ -33,6 +35,15 @@ export class GatewayMetrics {
     this.liveSends = new Counter({
       name: 'gateway_live_sends_total',
       help: 'Socket writes of live delta frames (the same bytes to each agent).',
+      registers,
+    });
+    this.snapshotReads = new Counter({
+      name: 'gateway_snapshot_reads_total',
+      help:
+        'Snapshots read from PostgreSQL and encoded, by stream kind and reason: fresh (for agents holding nothing ' +
+        'of the stream or another epoch, when the latest one kept is not close enough to the head), resume (the ' +
+        'log answered a resume position with a snapshot), live (a rebuild or a burst too long for deltas).',
+      labelNames: ['kind', 'reason'],
       registers,
     });
     this.upgradesRefused = new Counter({

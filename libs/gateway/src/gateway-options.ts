@@ -1,3 +1,5 @@
+import { MIN_DELTAS_KEPT } from '@threatline/streams';
+
 /**
  * The gateway's limits and timings. The defaults are the production values; tests shorten the
  * timings. Every bound here exists so that one agent can never cost the process unbounded memory
@@ -34,7 +36,16 @@ export interface GatewayOptions {
   maxDeltasPerRead: number;
   /** Encoded resume answers (deltas or snapshots) are shared this long by agents resuming from the same position. */
   resumeCacheTtlMs: number;
-  /** ... and take at most this many bytes in all. */
+  /**
+   * The latest encoded snapshot of each stream is kept for agents that hold nothing of it (or another epoch),
+   * and handed out while it is of the stream's epoch, at most this many deltas behind the head (never more
+   * than it has entries) and younger than `snapshotReuseMaxAgeMs`; the agent then gets the deltas after it
+   * from the log. The default is what compaction always keeps (MIN_DELTAS_KEPT), so those deltas are in the
+   * log however old they are.
+   */
+  snapshotReuseMaxDeltas: number;
+  snapshotReuseMaxAgeMs: number;
+  /** Resume answers and latest snapshots take at most this many bytes in all (least recently used out first). */
   resumeCacheMaxBytes: number;
   /** Acks are written in batches: this often, or as soon as this many are waiting. */
   ackFlushIntervalMs: number;
@@ -76,6 +87,10 @@ export const DEFAULT_GATEWAY_OPTIONS: Readonly<GatewayOptions> = {
   reconcileIntervalMs: 30_000,
   maxDeltasPerRead: 10_000,
   resumeCacheTtlMs: 5_000,
+  snapshotReuseMaxDeltas: MIN_DELTAS_KEPT,
+  // A fleet comes online over minutes (a site's power back, a rollout): each firewall gets the encoded
+  // snapshot. Past that, a stream nobody asked for lets go of its frame.
+  snapshotReuseMaxAgeMs: 10 * 60_000,
   resumeCacheMaxBytes: 64 * 1024 * 1024,
   ackFlushIntervalMs: 250,
   ackFlushSize: 500,

@@ -30,6 +30,8 @@ export interface StreamFrame {
   /** The position an agent holds once it applied the frame. */
   toSeq: number;
   checksum: string;
+  /** Entries carried: a snapshot's entries, a deltas frame's deltas. */
+  count: number;
   data: Buffer;
   binary: boolean;
   /** A snapshot's body format (deltas frames have none). */
@@ -57,6 +59,7 @@ export function encodeDeltasFrame(streamId: StreamId, read: DeltasRead): StreamF
     fromSeq: read.fromSeq,
     toSeq: read.toSeq,
     checksum: read.checksum,
+    count: read.deltas.length,
     data: Buffer.from(text),
     binary: false,
   };
@@ -117,6 +120,7 @@ async function snapshotFrame(
     fromSeq: 1,
     toSeq: position.seq,
     checksum: position.checksum,
+    count,
     data: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength),
     binary: true,
     format: body.format,
