@@ -1,9 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { JobQueue, QUEUES } from '@threatline/messaging';
+import { JobQueue, PeriodicJob, QUEUES } from '@threatline/messaging';
 import { FeedPublisherService } from './feed-publisher.service';
 import { FeedSweepService } from './feed-sweep.service';
 import { FEEDS_WORKER_OPTIONS, type FeedsWorkerOptions } from './feeds-worker.options';
-import { PeriodicJob } from './periodic-job';
 
 /** The feed jobs of a worker process: publish, revoke, and the repeatable expiry and sweep. */
 @Injectable()

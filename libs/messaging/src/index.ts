@@ -10,5 +10,6 @@ export {
 } from './job-queue';
 export { defineQueue, DEFAULT_RETRY, type QueueDefinition, type RetryPolicy } from './queue-definition';
 export { QUEUES, type ThreatEventIngestPayload } from './queues';
+export { PeriodicJob } from './periodic-job';
 export { PubSub, type MessageHandler, type Unsubscribe } from './pub-sub';
 export { MessagingHealth } from './messaging-health';

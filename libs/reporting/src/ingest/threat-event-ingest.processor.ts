@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { JobQueue, QUEUES, type ThreatEventIngestPayload } from '@threatline/messaging';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { JobQueue, PeriodicJob, QUEUES, type ThreatEventIngestPayload } from '@threatline/messaging';
 import { PartitionMaintenance } from '../partitions/partition-maintenance';
 import { REPORTING_WORKER_OPTIONS, type ReportingWorkerOptions } from '../reporting-worker.options';
 import type { ThreatEvent } from '@threatline/protocol';
@@ -13,17 +13,20 @@ import { ThreatEventWriter, type EncodedEventBatch } from './threat-event.writer
  */
 @Injectable()
 export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(ThreatEventIngestProcessor.name);
-  private timer: NodeJS.Timeout | undefined;
-  /** An enqueue still waiting (Redis unreachable): later ticks skip rather than pile up behind it. */
-  private enqueueing = false;
+  private readonly periodicMaintenance: PeriodicJob;
 
   constructor(
     private readonly jobs: JobQueue,
     private readonly writer: ThreatEventWriter,
     private readonly maintenance: PartitionMaintenance,
     @Inject(REPORTING_WORKER_OPTIONS) private readonly options: ReportingWorkerOptions,
-  ) {}
+  ) {
+    this.periodicMaintenance = new PeriodicJob(
+      jobs,
+      QUEUES.threatEventMaintenance,
+      options.maintenanceIntervalMs,
+    );
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     // No DDL here: a slow catalog must not delay the start. The maintenance job enqueued below creates the
@@ -38,27 +41,11 @@ export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnMod
     await this.jobs.process(QUEUES.threatEventMaintenance, async () => {
       await this.maintenance.run(this.options.deleteLimits);
     });
-    this.enqueueMaintenance();
-    this.timer = setInterval(() => this.enqueueMaintenance(), this.options.maintenanceIntervalMs);
-    this.timer.unref();
+    this.periodicMaintenance.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
-  }
-
-  private enqueueMaintenance(): void {
-    if (this.enqueueing) return;
-    const slot = Math.floor(Date.now() / this.options.maintenanceIntervalMs);
-    this.enqueueing = true;
-    this.jobs
-      .enqueue(QUEUES.threatEventMaintenance, { slot }, { jobId: `threat-event-maintenance-${slot}` })
-      .catch((error: unknown) =>
-        this.logger.warn(`could not enqueue event maintenance ${slot}: ${String(error)}`),
-      )
-      .finally(() => {
-        this.enqueueing = false;
-      });
+    this.periodicMaintenance.stop();
   }
 }
 

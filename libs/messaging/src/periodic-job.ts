@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { JobQueue, type QueueDefinition } from '@threatline/messaging';
+import { JobQueue } from './job-queue';
+import type { QueueDefinition } from './queue-definition';
 
 /**
  * A repeatable job: every `intervalMs`, each worker process enqueues the job of the current time slot with the
