@@ -49,4 +49,6 @@ export const QUEUES = {
     attempts: 3,
     backoffMs: 10_000,
   }),
+  /** Computes the summary rollups of settled hours and days ahead of summaries (libs/reporting); one run per slot. */
+  threatEventRollupWarm: defineQueue<{ slot: number }>('threat-event-rollup-warm', { attempts: 1 }),
 } satisfies Record<string, QueueDefinition<unknown>>;

@@ -7,6 +7,12 @@ export { EventIngestor } from './ingest/event-ingestor';
 export { ThreatEventWriter, type EventBatch, type StoreOutcome } from './ingest/threat-event.writer';
 export { PartitionMaintenance, type MaintenanceResult } from './partitions/partition-maintenance';
 export { ThreatEventsService } from './query/threat-events.service';
+export {
+  RollupWarming,
+  DEFAULT_WARMING_LIMITS,
+  type WarmingLimits,
+  type WarmingResult,
+} from './rollup/rollup-warming';
 export type { ThreatEventFilter } from './query/event-query';
 export * from './models/enums';
 export * from './models/threat-event.model';

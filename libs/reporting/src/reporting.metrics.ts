@@ -14,6 +14,7 @@ export class ReportingMetrics {
   readonly ingestLag: Histogram;
   readonly partitionsDropped: Counter;
   readonly eventsExpired: Counter;
+  readonly rollupsComputed: Counter<'by'>;
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -47,6 +48,12 @@ export class ReportingMetrics {
     this.eventsExpired = new Counter({
       name: 'threatline_events_expired_total',
       help: 'Events deleted by a tenant retention shorter than the longest one.',
+      registers,
+    });
+    this.rollupsComputed = new Counter({
+      name: 'threatline_summary_rollups_computed_total',
+      help: 'Summary rollups computed, by who computed them (warming: the job, ahead of use; summary: a summary that found one missing or stale, and waited for it).',
+      labelNames: ['by'] as const,
       registers,
     });
   }

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '@threatline/db';
+import { ReportingMetrics } from '../reporting.metrics';
 import type { TenantHorizon } from '../query/event-query';
 import type { SummaryRow } from '../query/threat-event-query.repository';
+import { periodKey, staleRollups } from './rollup-freshness';
+import { RollupRefresh } from './rollup-refresh';
 import {
   ROLLUP_TOP,
   ThreatEventRollupRepository,
   type RestDimension,
   type RollupCounts,
-  type RollupState,
 } from './threat-event-rollup.repository';
 import { HOUR_MS, planSummary, type RollupPeriod } from './summary-plan';
 import { listDeeper, pickTop, restLookup, type PeriodTop } from './top-counts';
@@ -25,16 +27,34 @@ type Tx = Prisma.TransactionClient;
  */
 @Injectable()
 export class SummaryCountsService {
-  constructor(private readonly repository: ThreatEventRollupRepository) {}
+  constructor(
+    private readonly repository: ThreatEventRollupRepository,
+    private readonly rollups: RollupRefresh,
+    private readonly metrics: ReportingMetrics,
+  ) {}
 
-  count(
+  async count(
     tenants: readonly TenantHorizon[],
     from: Date,
     to: Date,
     bucketMs: number,
     top: number,
   ): Promise<SummaryRow[]> {
-    return this.repository.snapshot((tx) => this.countIn(tx, tenants, from, to, bucketMs, top));
+    // Once the warming job has run (rollup-warming.ts) there is nothing to compute, unless late events came since.
+    // The first snapshot writes nothing: what it finds missing or stale is computed outside it (refreshCommitted,
+    // which a warming job or another summary writing the same rollups never makes start over), and the snapshot
+    // is taken again. What went stale in between (more late events) is computed inside the second one.
+    let computed = 0;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.repository.snapshot((tx) =>
+        this.countIn(tx, tenants, from, to, bucketMs, top, attempt > 1),
+      );
+      if ('rows' in outcome) {
+        this.metrics.rollupsComputed.inc({ by: 'summary' }, computed + outcome.computed);
+        return outcome.rows;
+      }
+      computed += await this.rollups.refreshCommitted(outcome.stale);
+    }
   }
 
   private async countIn(
@@ -44,17 +64,16 @@ export class SummaryCountsService {
     to: Date,
     bucketMs: number,
     top: number,
-  ): Promise<SummaryRow[]> {
+    computeStale: boolean,
+  ): Promise<{ rows: SummaryRow[]; computed: number } | { stale: RollupPeriod[] }> {
     const tenantIds = tenants.map((tenant) => tenant.tenantId);
     const state = await this.repository.state(tx, tenantIds, floorHour(from), to);
     const plan = planSummary(tenants, from, to, state.now);
-    const stored = new Map(state.rollups.map((rollup) => [keyOf(rollup), rollup.version]));
-    const stale = new Map<string, RollupPeriod[]>();
-    for (const period of plan.periods) {
-      if (stored.get(keyOf(period)) === versionOf(state, period)) continue;
-      stale.set(period.tenantId, [...(stale.get(period.tenantId) ?? []), period]);
+    if (!computeStale) {
+      const stale = staleRollups(state, plan.periods);
+      if (stale.length > 0) return { stale };
     }
-    for (const [tenantId, periods] of stale) await this.repository.compute(tx, tenantId, periods);
+    const computed = (await this.rollups.refresh(tx, state, plan.periods)).length;
 
     const rollups =
       plan.periods.length === 0 ? [] : await this.repository.read(tx, plan.periods, slotMinutesFor(bucketMs));
@@ -62,12 +81,13 @@ export class SummaryCountsService {
       throw new Error(`read ${rollups.length} of the summary's ${plan.periods.length} rollups`);
     }
     const raw = await this.repository.raw(tx, plan.raw, bucketMs);
-    return [
+    const rows = [
       ...(await this.topRows(tx, 'indicator', rollups, raw, top)),
       ...(await this.topRows(tx, 'firewall', rollups, raw, top)),
       ...raw.filter((row) => row.dimension === 'traffic'),
       ...trafficRows(rollups, bucketMs),
     ];
+    return { rows, computed };
   }
 
   /** The top rows of one dimension: the rollups' listed counts, the events' counts, and the rests pickTop needs. */
@@ -118,9 +138,9 @@ export class SummaryCountsService {
         break;
       }
       const deeper = await this.repository.deeper(tx, dimension, rollups, listed, depth);
-      const byPeriod = new Map(deeper.map((slice) => [keyOf(slice), slice]));
+      const byPeriod = new Map(deeper.map((slice) => [periodKey(slice), slice]));
       periods = periods.map((period, index) => {
-        const slice = byPeriod.get(keyOf(rollups[index]!))!;
+        const slice = byPeriod.get(periodKey(rollups[index]!))!;
         const next = slice.keys.map((key, i): [string, number] => [
           slice.types ? indicatorKey(key, slice.types[i]!) : key,
           slice.counts[i]!,
@@ -169,19 +189,6 @@ function trafficRows(rollups: readonly RollupCounts[], bucketMs: number): Summar
     bucket: new Date(Math.floor(id / KINDS)),
     count,
   }));
-}
-
-function keyOf(period: RollupPeriod): string {
-  return `${period.tenantId} ${period.hours} ${period.start.getTime()}`;
-}
-
-/** The version a period's rollup must carry: its hour's, or the sum of its hours' (versions only grow). */
-function versionOf(state: RollupState, period: RollupPeriod): number {
-  let version = 0;
-  for (let hour = 0; hour < period.hours; hour++) {
-    version += state.versions.get(`${period.tenantId} ${period.start.getTime() + hour * HOUR_MS}`) ?? 0;
-  }
-  return version;
 }
 
 function indicatorKey(indicator: string, type: string): string {

@@ -49,16 +49,15 @@ export function planSummary(
 ): SummaryPlan {
   const plan: SummaryPlan = { periods: [], raw: [] };
   const end = to.getTime();
-  const settled = floorTo(databaseNow.getTime() - SETTLE_MS, HOUR_MS);
   for (const { tenantId, horizon } of tenants) {
     const start = Math.max(from.getTime(), horizon.getTime());
     if (start >= end) continue;
-    const cacheFrom = ceilTo(Math.max(start, horizon.getTime() + HORIZON_MARGIN_MS), HOUR_MS);
-    const cacheTo = Math.min(floorTo(end, HOUR_MS), settled);
-    if (cacheFrom >= cacheTo) {
+    const cacheable = cacheableHours(horizon, start, end, databaseNow);
+    if (cacheable === null) {
       plan.raw.push({ tenantId, from: new Date(start), to: new Date(end) });
       continue;
     }
+    const { from: cacheFrom, to: cacheTo } = cacheable;
     if (start < cacheFrom) plan.raw.push({ tenantId, from: new Date(start), to: new Date(cacheFrom) });
     for (let at = cacheFrom; at < cacheTo;) {
       const day = at % DAY_MS === 0 && at + DAY_MS <= cacheTo;
@@ -68,6 +67,22 @@ export function planSummary(
     if (cacheTo < end) plan.raw.push({ tenantId, from: new Date(cacheTo), to: new Date(end) });
   }
   return plan;
+}
+
+/**
+ * The whole hours of [start, end) (ms) whose rollups may be cached for a tenant with this retention horizon: clear
+ * of the horizon by HORIZON_MARGIN_MS, ended SETTLE_MS before `databaseNow`. Null when there is none. The summary
+ * and the warming job (warming-plan.ts) both cache exactly these.
+ */
+export function cacheableHours(
+  horizon: Date,
+  start: number,
+  end: number,
+  databaseNow: Date,
+): { from: number; to: number } | null {
+  const from = ceilTo(Math.max(start, horizon.getTime() + HORIZON_MARGIN_MS), HOUR_MS);
+  const to = Math.min(floorTo(end, HOUR_MS), floorTo(databaseNow.getTime() - SETTLE_MS, HOUR_MS));
+  return from < to ? { from, to } : null;
 }
 
 /**

@@ -10,6 +10,14 @@ export const ROLLUP_TOP = 128;
 const COMPUTE_WORK_MEM = '64MB';
 /** A first summary over a month of a large tenant computes its rollups from millions of events. */
 const SNAPSHOT_TIMEOUT_MS = 300_000;
+/** The class of the tenants' rollup locks (advisory locks keyed by two int4: apart from single-bigint keys). */
+const ROLLUP_LOCK_CLASS = 0x746c_726f; // "tlro"
+
+/**
+ * What a rollup is counted from: the events, or (a day) the rollups of its 24 hours, which list every key with its
+ * count (top and rest) and the traffic by minute, so their sum is the day's exact counts.
+ */
+export type RollupSource = 'events' | 'hours';
 
 /** A stored rollup's identity and version. */
 export interface StoredRollup extends RollupPeriod {
@@ -62,8 +70,8 @@ type Tx = Prisma.TransactionClient;
 
 /**
  * The summary's rollups (threat_event_rollup) and the hour versions that validate them. Everything a summary reads
- * runs in one REPEATABLE READ snapshot, so a rollup computed there carries the version of exactly the events it
- * counted, and the summary is exact as of that snapshot.
+ * runs in one REPEATABLE READ snapshot, and a rollup is computed in one statement, so it carries the version of
+ * exactly the events it counted, and the summary is exact as of its snapshot.
  */
 @Injectable()
 export class ThreatEventRollupRepository {
@@ -73,6 +81,19 @@ export class ThreatEventRollupRepository {
   snapshot<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return runTransaction(this.prisma, work, {
       isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
+      maxAttempts: 3,
+      timeoutMs: SNAPSHOT_TIMEOUT_MS,
+    });
+  }
+
+  /**
+   * Runs `work` in a READ COMMITTED transaction, for computing rollups outside a summary's snapshot: each statement
+   * sees what committed before it (a rollup another transaction stored meanwhile is found, not a conflict), and a
+   * rollup written twice at once is simply written twice (ON CONFLICT waits for the other writer, then updates).
+   */
+  committed<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return runTransaction(this.prisma, work, {
+      isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted,
       maxAttempts: 3,
       timeoutMs: SNAPSHOT_TIMEOUT_MS,
     });
@@ -104,10 +125,35 @@ export class ThreatEventRollupRepository {
   }
 
   /**
-   * Computes the rollups of `periods` (one tenant's) from the events and stores them, each with the version its
-   * hours have in this snapshot. One pass over the events: the three grouping sets of the summary, by period.
+   * Takes, for this transaction, the tenant's rollup lock in share mode (waiting for it): every transaction that
+   * computes a tenant's rollups holds it. The warming job takes it exclusively, and only when it is free
+   * (tryLockTenant): a summary waits for the job's tenant-day to commit (and then finds it), and the job skips a
+   * tenant whose summary is computing, rather than both computing the same rollups.
    */
-  async compute(tx: Tx, tenantId: string, periods: readonly RollupPeriod[]): Promise<void> {
+  async lockTenant(tx: Tx, tenantId: string): Promise<void> {
+    await tx.$queryRaw`
+      SELECT 1 AS locked FROM pg_advisory_xact_lock_shared(${ROLLUP_LOCK_CLASS}::int, hashtext(${tenantId}))`;
+  }
+
+  /** Takes the tenant's rollup lock exclusively for this transaction if no other holds it; false if one does. */
+  async tryLockTenant(tx: Tx, tenantId: string): Promise<boolean> {
+    const [row] = await tx.$queryRaw<{ locked: boolean }[]>`
+      SELECT pg_try_advisory_xact_lock(${ROLLUP_LOCK_CLASS}::int, hashtext(${tenantId})) AS locked`;
+    return row!.locked;
+  }
+
+  /**
+   * Computes the rollups of `periods` (one tenant's) and stores them, replacing older ones. From the events: one
+   * pass, the three grouping sets of the summary by period, each rollup with the version its hours have in this
+   * snapshot. From the hours (days only): the sums of the 24 hour rollups, with the sum of their versions, so the
+   * day is fresh exactly when all of them were; a day missing one of its hours is not stored.
+   */
+  async compute(
+    tx: Tx,
+    tenantId: string,
+    periods: readonly RollupPeriod[],
+    source: RollupSource = 'events',
+  ): Promise<void> {
     const starts = periods.map((period) => period.start.toISOString());
     const hours = periods.map((period) => period.hours);
     // A month of a large tenant has hundreds of thousands of (day, indicator) groups: with the default work_mem
@@ -131,18 +177,7 @@ export class ThreatEventRollupRepository {
       WITH p AS (
         SELECT start, hours FROM unnest(${starts}::timestamptz[], ${hours}::int[]) AS p(start, hours)
       ),
-      counted AS (
-        SELECT s.start, s.indicator, s.indicator_type, s.firewall_id, s.kind, s.minute, count(*)::int AS n,
-          grouping(s.indicator, s.indicator_type) = 0 AS by_indicator, grouping(s.firewall_id) = 0 AS by_firewall
-        FROM (
-          SELECT p.start, e.indicator, e.indicator_type, e.firewall_id, ${Prisma.raw(KIND_SQL)} AS kind,
-            floor(extract(epoch FROM e.occurred_at - p.start) / 60)::int AS minute
-          FROM p JOIN threat_event e ON e.tenant_id = ${tenantId}::uuid
-            AND e.occurred_at >= p.start AND e.occurred_at < p.start + p.hours * interval '1 hour'
-        ) s
-        GROUP BY GROUPING SETS ((s.start, s.indicator, s.indicator_type), (s.start, s.firewall_id),
-          (s.start, s.kind, s.minute))
-      ),
+      counted AS (${source === 'events' ? countedFromEvents(tenantId) : countedFromHours(tenantId)}),
       indicators AS (
         SELECT start, indicator, indicator_type, n,
           row_number() OVER (PARTITION BY start ORDER BY n DESC, indicator COLLATE "C", indicator_type) AS rank
@@ -181,12 +216,7 @@ export class ThreatEventRollupRepository {
       slot_lists AS (
         SELECT start, ${Prisma.join(trafficLists)} FROM slots GROUP BY start
       ),
-      versions AS (
-        SELECT p.start, (SELECT coalesce(sum(v.version), 0) FROM threat_event_hour_version v
-          WHERE v.tenant_id = ${tenantId}::uuid AND v.hour >= p.start
-            AND v.hour < p.start + p.hours * interval '1 hour')::bigint AS version
-        FROM p
-      )
+      versions AS (${source === 'events' ? versionsOfHours(tenantId) : versionsOfHourRollups(tenantId)})
       SELECT ${tenantId}::uuid, p.start, p.hours, v.version,
         coalesce(i.top_keys, '{}'), coalesce(i.top_types, '{}'), coalesce(i.top_counts, '{}'), coalesce(i.rest_max, 0),
         coalesce(i.rest_keys, '{}'), coalesce(i.rest_types, '{}'), coalesce(i.rest_counts, '{}'),
@@ -341,6 +371,67 @@ export class ThreatEventRollupRepository {
       GROUP BY GROUPING SETS ((s.indicator, s.indicator_type), (s.firewall_id),
         (s.action, s.dry_run, s.source, s.bucket))`;
   }
+}
+
+/**
+ * Counts of the events of `p`'s periods (start, hours): by indicator, by firewall, by (kind, minute of the period),
+ * as rows (start, indicator, indicator_type, firewall_id, kind, minute, n, by_indicator, by_firewall).
+ */
+function countedFromEvents(tenantId: string): Prisma.Sql {
+  return Prisma.sql`
+    SELECT s.start, s.indicator, s.indicator_type, s.firewall_id, s.kind, s.minute, count(*)::int AS n,
+      grouping(s.indicator, s.indicator_type) = 0 AS by_indicator, grouping(s.firewall_id) = 0 AS by_firewall
+    FROM (
+      SELECT p.start, e.indicator, e.indicator_type, e.firewall_id, ${Prisma.raw(KIND_SQL)} AS kind,
+        floor(extract(epoch FROM e.occurred_at - p.start) / 60)::int AS minute
+      FROM p JOIN threat_event e ON e.tenant_id = ${tenantId}::uuid
+        AND e.occurred_at >= p.start AND e.occurred_at < p.start + p.hours * interval '1 hour'
+    ) s
+    GROUP BY GROUPING SETS ((s.start, s.indicator, s.indicator_type), (s.start, s.firewall_id),
+      (s.start, s.kind, s.minute))`;
+}
+
+/** The same rows as countedFromEvents, summed from the hour rollups inside `p`'s periods (their 1-minute traffic). */
+function countedFromHours(tenantId: string): Prisma.Sql {
+  const hoursOfP = Prisma.sql`p JOIN threat_event_rollup h ON h.tenant_id = ${tenantId}::uuid AND h.hours = 1
+    AND h.start >= p.start AND h.start < p.start + p.hours * interval '1 hour'`;
+  return Prisma.sql`
+    SELECT p.start, u.indicator, u.indicator_type, NULL::uuid AS firewall_id, NULL::int AS kind,
+      NULL::int AS minute, sum(u.n)::int AS n, true AS by_indicator, false AS by_firewall
+    FROM ${hoursOfP}
+    CROSS JOIN LATERAL unnest(h.top_indicators || h.rest_indicators, h.top_indicator_types || h.rest_indicator_types,
+      h.top_indicator_counts || h.rest_indicator_counts) AS u(indicator, indicator_type, n)
+    GROUP BY p.start, u.indicator, u.indicator_type
+    UNION ALL
+    SELECT p.start, NULL, NULL, u.firewall_id, NULL, NULL, sum(u.n)::int, false, true
+    FROM ${hoursOfP}
+    CROSS JOIN LATERAL unnest(h.top_firewalls || h.rest_firewalls, h.top_firewall_counts || h.rest_firewall_counts)
+      AS u(firewall_id, n)
+    GROUP BY p.start, u.firewall_id
+    UNION ALL
+    SELECT p.start, NULL, NULL, NULL, u.slot % ${KINDS},
+      (extract(epoch FROM h.start - p.start) / 60)::int + u.slot / ${KINDS}, u.n, false, false
+    FROM ${hoursOfP}
+    CROSS JOIN LATERAL unnest(h.traffic_1m_slots, h.traffic_1m_counts) AS u(slot, n)`;
+}
+
+/** Each period of `p` with the sum of its hours' versions in this snapshot. */
+function versionsOfHours(tenantId: string): Prisma.Sql {
+  return Prisma.sql`
+    SELECT p.start, (SELECT coalesce(sum(v.version), 0) FROM threat_event_hour_version v
+      WHERE v.tenant_id = ${tenantId}::uuid AND v.hour >= p.start
+        AND v.hour < p.start + p.hours * interval '1 hour')::bigint AS version
+    FROM p`;
+}
+
+/** Each period of `p` whose every hour has a rollup, with the sum of their versions. */
+function versionsOfHourRollups(tenantId: string): Prisma.Sql {
+  return Prisma.sql`
+    SELECT p.start, sum(h.version)::bigint AS version
+    FROM p JOIN threat_event_rollup h ON h.tenant_id = ${tenantId}::uuid AND h.hours = 1
+      AND h.start >= p.start AND h.start < p.start + p.hours * interval '1 hour'
+    GROUP BY p.start, p.hours
+    HAVING count(*) = p.hours`;
 }
 
 function split(joined: string, separator: string): string[] {
