@@ -4,12 +4,17 @@ import {
   exclusionStreamId,
   indicatorEntry,
   mdrTenantStreamId,
+  PROTOCOL_VERSION,
+  stateChecksumOf,
+  type StreamEntry,
   type StreamId,
 } from '@threatline/protocol';
 import { StreamMaintenance, type StreamChange } from '@threatline/streams';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { expectConverged, startAgent, startStreamCluster, type StreamCluster } from '../support/agent-stream';
 import { makeFirewall, makeGroup, makeTenant } from '../support/factories';
 
@@ -69,11 +74,66 @@ describe('agent stream: the latest snapshot is shared by fresh agents', () => {
     return client;
   }
 
-  /** A fresh agent that converges and leaves; the gateway then holds no channel of its streams. */
-  async function freshAgentComesAndGoes(): Promise<void> {
+  /**
+   * A fresh agent that converges and leaves (the gateway then holds no channel of its streams): what it
+   * applied on the MDR stream.
+   */
+  async function freshAgentComesAndGoes(): Promise<AppliedEvent[]> {
     const client = agent();
+    const applied = appliedOn(client, mdr);
     await expectConverged(cluster.reader(), client, firewall);
     await client.stop();
+    return applied;
+  }
+
+  /** The first `count` frames of the MDR stream a raw socket gets after a hello naming no body formats. */
+  async function mdrFramesOfOldAgent(count: number): Promise<Record<string, unknown>[]> {
+    const socket = new WebSocket(cluster.nodes[0]!.streamUrl, {
+      headers: { Authorization: `Bearer ${firewall.credential}` },
+    });
+    try {
+      return await new Promise((resolve, reject) => {
+        const frames: Record<string, unknown>[] = [];
+        const timeout = setTimeout(() => {
+          const got = frames.map(({ type, epoch, seq, fromSeq, toSeq }) => ({
+            type,
+            epoch,
+            seq,
+            fromSeq,
+            toSeq,
+          }));
+          reject(new Error(`${count} frames of ${mdr} expected in 5 s, got ${JSON.stringify(got)}`));
+        }, 5000);
+        socket.on('open', () =>
+          socket.send(
+            JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, agent: { version: 'old' }, streams: [] }),
+          ),
+        );
+        socket.on('message', (data: Buffer, isBinary) => {
+          let message: Record<string, unknown>;
+          if (isBinary) {
+            const headerLength = data.readUInt32BE(0);
+            const header = JSON.parse(data.subarray(4, 4 + headerLength).toString()) as Record<
+              string,
+              unknown
+            >;
+            const raw = data.subarray(4 + headerLength);
+            message = { ...header, body: (header.encoding === 'gzip' ? gunzipSync(raw) : raw).toString() };
+          } else {
+            message = JSON.parse(data.toString()) as Record<string, unknown>;
+          }
+          if (message.stream !== mdr) return;
+          frames.push(message);
+          if (frames.length < count) return;
+          clearTimeout(timeout);
+          resolve(frames);
+        });
+        socket.on('close', (code, reason) => reject(new Error(`closed ${code}: ${reason.toString()}`)));
+        socket.on('error', reject);
+      });
+    } finally {
+      socket.close();
+    }
   }
 
   beforeAll(async () => {
@@ -140,6 +200,30 @@ describe('agent stream: the latest snapshot is shared by fresh agents', () => {
     expect(checksumAtSnapshot).toBe(kept.checksum);
     expect(client.state.stream(mdr)?.checksum).toBe(head.checksum);
     expect(client.state.stream(mdr)?.size).toBe(head.entryCount);
+    expect(await snapshotReads(url, 'indicators')).toBe(indicatorReads);
+  });
+
+  it('converts the kept snapshot for an agent that reads entries-v1 only, then sends the deltas since', async () => {
+    const [kept] = await freshAgentComesAndGoes();
+    expect(kept).toMatchObject({ kind: 'snapshot' });
+    await cluster.append(mdr, [upsertIndicator()]);
+    const head = await cluster.reader().head(mdr);
+    const indicatorReads = await snapshotReads(url, 'indicators');
+    await sleep(2 * RESUME_CACHE_TTL_MS);
+
+    // An agent from before body formats: a hello that names none.
+    const [snapshot, deltas] = await mdrFramesOfOldAgent(2);
+    expect(snapshot).toMatchObject({ type: 'snapshot', epoch: kept!.epoch, seq: kept!.seq });
+    expect(snapshot).not.toHaveProperty('format');
+    const entries = JSON.parse(snapshot!.body as string) as StreamEntry[];
+    expect(entries).toHaveLength(kept!.count);
+    expect(stateChecksumOf(mdr, entries)).toBe(snapshot!.checksum);
+    expect(deltas).toMatchObject({
+      type: 'deltas',
+      fromSeq: kept!.seq + 1,
+      toSeq: head.head,
+      checksum: head.checksum,
+    });
     expect(await snapshotReads(url, 'indicators')).toBe(indicatorReads);
   });
 
