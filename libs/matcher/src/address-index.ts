@@ -1,6 +1,6 @@
 import { BlockTable, PAYLOAD_BITS, PAYLOAD_MASK, blockBucket1, blockBucket2 } from './block-table';
 import { BucketTable } from './bucket-table';
-import { CidrTable, NETMASK, keyNetwork, keyPrefix } from './cidr-table';
+import { CidrTable, NETMASK, keyNetwork, keyPrefix, networkKey } from './cidr-table';
 import type { HitBuffer, HitKind } from './hit-buffer';
 import { U32Table } from './u32-table';
 
@@ -40,8 +40,9 @@ export interface DerivedNetworkIndex {
  * and no branch on what they find: one byte per /16 block naming the longest network of /0../16 covering it
  * (64 KB), and one BlockTable word per /24 block naming the longest network of /17../24 covering it (two cache
  * lines). A network hit is pushed as its network key (built from the address and the prefix; decide resolves it
- * to a slot). Only the rare blocks with nested networks of one level, or with networks longer than /24, take the
- * per-length walk (CidrTable.collect). The payloads are derived from the networks (the same set gives the same
+ * to a slot). A /24 block with one network longer than /24 inside is answered from subNetworks (its key is kept
+ * beside the count); only the rare blocks with nested networks of one level, or with more than one network longer
+ * than /24, take the per-length walk (CidrTable.collect). The payloads are derived from the networks (the same set gives the same
  * payloads whatever the order of changes) and stored, so a load needs no pass over the networks. Network removals
  * leave filter bits set (a wasted probe at worst); the filter is rebuilt when stale bits pile up. Smaller sets
  * (whose tables stay in cache anyway) have no filter.
@@ -52,7 +53,8 @@ export class AddressIndex {
   staleFilterBits = 0;
   shortNetworks: Uint8Array;
   readonly blocks: BlockTable;
-  /** Per /24 block: how many networks longer than /24 lie inside (value0). */
+  /** Per /24 block: how many networks longer than /24 lie inside (value0) and, when that is one, its network key
+   *  (value1; else 0). */
   readonly subNetworks: U32Table;
 
   constructor(
@@ -210,7 +212,36 @@ export class AddressIndex {
     kinds[second] = kind;
     slots[second] = (address & KEY_MASK[qShort]!) | KEY_BIT[qShort]!;
     hits.count = second + ((0 - qShort) >>> 31);
-    if (((long | short) & SLOW) !== 0) this.collectAll(address, first, hits, kind);
+    if (((long | short) & SLOW) !== 0) this.collectFlagged(address, first, hits, kind, long | short);
+  }
+
+  /** A flagged block. The common one, a /24 block holding one network longer than /24 and nothing nested, is
+   *  answered from subNetworks, which keeps that network's key beside the count: one probe, then the network is
+   *  put before the hits already written (it is the longest). Anything else takes the per-length walk. */
+  private collectFlagged(
+    address: number,
+    first: number,
+    hits: HitBuffer,
+    kind: HitKind,
+    flags: number,
+  ): void {
+    const counter = (flags & NESTED) === 0 ? this.subNetworks.find(address >>> 8) : -1;
+    if (counter < 0 || this.subNetworks.value0(counter) !== 1) {
+      this.collectAll(address, first, hits, kind);
+      return;
+    }
+    const key = this.subNetworks.value1(counter);
+    const prefix = keyPrefix(key);
+    if (((address & NETMASK[prefix]!) | (1 << (31 - prefix))) !== key) return;
+    const kinds = hits.kinds;
+    const slots = hits.slots;
+    for (let i = hits.count; i > first; i--) {
+      kinds[i] = kinds[i - 1]!;
+      slots[i] = slots[i - 1]!;
+    }
+    kinds[first] = kind;
+    slots[first] = key;
+    hits.count++;
   }
 
   /** Every network containing the address, by the per-length walk, replacing the hits from `first` on. */
@@ -251,10 +282,27 @@ export class AddressIndex {
       const block = network >>> 8;
       const counter = this.subNetworks.insert(block);
       const count = this.subNetworks.value0(counter) + (added ? 1 : -1);
-      if (count > 0) this.subNetworks.setValues(counter, count, 0);
-      else this.subNetworks.removeAt(counter);
+      if (count > 1) this.subNetworks.setValues(counter, count, 0);
+      else if (count === 1) {
+        const only = added ? networkKey(network, prefix) : this.onlySubNetwork(block);
+        this.subNetworks.setValues(counter, count, only);
+      } else this.subNetworks.removeAt(counter);
       this.blocks.set(block, added ? this.blocks.get(block) | SUB : this.blockPayload(block));
     }
+  }
+
+  /** The key of the one network longer than /24 left inside /24 block `b`. */
+  private onlySubNetwork(b: number): number {
+    let lengths = this.networks.lengths & ~0x1ffffff;
+    while (lengths !== 0) {
+      const prefix = 31 - Math.clz32(lengths);
+      lengths ^= 1 << prefix;
+      for (let n = 0; n < 1 << (prefix - 24); n++) {
+        const network = (b << 8) | (n << (32 - prefix));
+        if (this.networks.find(network, prefix) >= 0) return networkKey(network, prefix);
+      }
+    }
+    throw new Error(`no network longer than /24 in block ${b}`);
   }
 
   private markNetwork(network: number, prefix: number): void {
