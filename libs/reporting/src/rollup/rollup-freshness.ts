@@ -17,6 +17,5 @@ export function versionOf(state: RollupState, period: RollupPeriod): number {
 
 /** The periods, in their order, whose rollup is missing from `state` or carries another version than theirs. */
 export function staleRollups(state: RollupState, periods: readonly RollupPeriod[]): RollupPeriod[] {
-  const stored = new Map(state.rollups.map((rollup) => [periodKey(rollup), rollup.version]));
-  return periods.filter((period) => stored.get(periodKey(period)) !== versionOf(state, period));
+  return periods.filter((period) => state.rollups.get(periodKey(period)) !== versionOf(state, period));
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService, runTransaction } from '@threatline/db';
 import type { SummaryRow } from '../query/threat-event-query.repository';
-import type { RawRange, RollupPeriod } from './summary-plan';
+import { periodKey } from './rollup-freshness';
+import { HOUR_MS, type RawRange, type RollupPeriod } from './summary-plan';
 import { KIND_SQL, KINDS, SLOT_MINUTES, type SlotMinutes } from './traffic-kinds';
 
 /** Keys a rollup lists with their counts, most counted first; the others go to its rest. */
@@ -19,17 +20,13 @@ const ROLLUP_LOCK_CLASS = 0x746c_726f; // "tlro"
  */
 export type RollupSource = 'events' | 'hours';
 
-/** A stored rollup's identity and version. */
-export interface StoredRollup extends RollupPeriod {
-  version: number;
-}
-
 /** What the summary needs to decide which rollups to use: the database's clock, versions and stored rollups. */
 export interface RollupState {
   now: Date;
   /** Versions of the hours that have one, by `${tenantId} ${hour in ms}`. */
   versions: Map<string, number>;
-  rollups: StoredRollup[];
+  /** Versions of the stored rollups, by periodKey. */
+  rollups: Map<string, number>;
 }
 
 /** One rollup as a summary reads it: its listed keys, the bound on its rest, its traffic at one slot width. */
@@ -115,12 +112,12 @@ export class ThreatEventRollupRepository {
     return {
       now,
       versions: new Map(versions.map(([tenantId, hour, version]) => [`${tenantId} ${hour}`, version])),
-      rollups: rollups.map(([tenantId, start, hours, version]) => ({
-        tenantId,
-        start: new Date(start),
-        hours: hours === 24 ? 24 : 1,
-        version,
-      })),
+      rollups: new Map(
+        rollups.map(([tenantId, start, hours, version]) => [
+          periodKey({ tenantId, start: new Date(start), hours: hours === 24 ? 24 : 1 }),
+          version,
+        ]),
+      ),
     };
   }
 
@@ -157,8 +154,11 @@ export class ThreatEventRollupRepository {
     const starts = periods.map((period) => period.start.toISOString());
     const hours = periods.map((period) => period.hours);
     // A month of a large tenant has hundreds of thousands of (day, indicator) groups: with the default work_mem
-    // (4 MB) they would be sorted on disk.
+    // (4 MB) they would be sorted on disk. The planner's row estimates for the join of the periods with the events
+    // are far too high (it cannot see that the periods do not overlap), so JIT would compile the statement for
+    // longer than it runs (a tenant-day of 24 hours: 1.8 s with JIT, 0.5 s without).
     await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${COMPUTE_WORK_MEM}'`);
+    await tx.$executeRawUnsafe('SET LOCAL jit = off');
     // Widths are constants: safe to inline, also as column names.
     const trafficLists = SLOT_MINUTES.map((width) =>
       Prisma.raw(`array_agg(slot ORDER BY slot) FILTER (WHERE width = ${width}) AS slots_${width},
@@ -177,7 +177,7 @@ export class ThreatEventRollupRepository {
       WITH p AS (
         SELECT start, hours FROM unnest(${starts}::timestamptz[], ${hours}::int[]) AS p(start, hours)
       ),
-      counted AS (${source === 'events' ? countedFromEvents(tenantId) : countedFromHours(tenantId)}),
+      counted AS (${source === 'events' ? countedFromEvents(tenantId, periods) : countedFromHours(tenantId)}),
       indicators AS (
         SELECT start, indicator, indicator_type, n,
           row_number() OVER (PARTITION BY start ORDER BY n DESC, indicator COLLATE "C", indicator_type) AS rank
@@ -377,7 +377,11 @@ export class ThreatEventRollupRepository {
  * Counts of the events of `p`'s periods (start, hours): by indicator, by firewall, by (kind, minute of the period),
  * as rows (start, indicator, indicator_type, firewall_id, kind, minute, n, by_indicator, by_firewall).
  */
-function countedFromEvents(tenantId: string): Prisma.Sql {
+function countedFromEvents(tenantId: string, periods: readonly RollupPeriod[]): Prisma.Sql {
+  // The periods' whole span as values too: the planner prunes the partitions outside it when it plans (the join
+  // with p prunes only when it runs), which spares it planning every day's partition (50 ms of a tenant-day).
+  const from = new Date(Math.min(...periods.map((period) => period.start.getTime())));
+  const to = new Date(Math.max(...periods.map((period) => period.start.getTime() + period.hours * HOUR_MS)));
   return Prisma.sql`
     SELECT s.start, s.indicator, s.indicator_type, s.firewall_id, s.kind, s.minute, count(*)::int AS n,
       grouping(s.indicator, s.indicator_type) = 0 AS by_indicator, grouping(s.firewall_id) = 0 AS by_firewall
@@ -386,6 +390,7 @@ function countedFromEvents(tenantId: string): Prisma.Sql {
         floor(extract(epoch FROM e.occurred_at - p.start) / 60)::int AS minute
       FROM p JOIN threat_event e ON e.tenant_id = ${tenantId}::uuid
         AND e.occurred_at >= p.start AND e.occurred_at < p.start + p.hours * interval '1 hour'
+        AND e.occurred_at >= ${from}::timestamptz AND e.occurred_at < ${to}::timestamptz
     ) s
     GROUP BY GROUPING SETS ((s.start, s.indicator, s.indicator_type), (s.start, s.firewall_id),
       (s.start, s.kind, s.minute))`;
