@@ -2,12 +2,15 @@
 // `threatEventSummary` (the same range, hourly series) over the stored-events dataset, through the real GraphQL
 // API over HTTP, and of the list filtered to one firewall (a busy one, and one with no event in the range).
 // reporting.query_30d: p95 of `threatEventSummary` over the last 30 days (hourly series). The summaries read
-// rollups of complete hours and days (libs/reporting/src/rollup), which the run deletes first: the first summary
-// of each range computes them (its time is in the note), the measured ones find them. The tenant is the dataset's largest (the worst case); the median tenant is reported beside it.
+// rollups of complete hours and days (libs/reporting/src/rollup), which the run deletes first and then computes
+// with the warming job, as a worker does every few minutes (reporting.rollup_warming: its runs until nothing is
+// left, and one more run with nothing to do). reporting.query_*.summary_first: the first summary of each range
+// after that (one sample: nothing of the query cached yet, the rollups warmed). The tenant is the dataset's
+// largest (the worst case); the median tenant is reported beside it.
 import { issueSecret, SecretKind } from '@threatline/auth';
 import { ApiKeyRole } from '@threatline/db';
 import { createTestApi, type TestApi } from '@threatline/http/testing';
-import { ReportingModule } from '@threatline/reporting';
+import { ReportingModule, RollupWarming, type WarmingResult } from '@threatline/reporting';
 import pg from 'pg';
 import { openDataset, type Dataset } from './reporting-dataset';
 import { recordResults, type BenchEntry } from './results';
@@ -110,6 +113,37 @@ async function timed(run: () => Promise<void>): Promise<number> {
   return Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
 }
 
+/** The warming job's runs (default limits) until it leaves nothing, then one more with nothing to do. */
+async function warmRollups(api: TestApi): Promise<BenchEntry> {
+  const warming = api.app.get(RollupWarming);
+  const runs: { ms: number; result: WarmingResult }[] = [];
+  for (let complete = false; !complete;) {
+    let result: WarmingResult | undefined;
+    const ms = await timed(async () => {
+      result = await warming.run();
+    });
+    runs.push({ ms, result: result! });
+    complete = result!.complete;
+    if (runs.length > 100) throw new Error('the warming job did not finish in 100 runs');
+  }
+  let idle: WarmingResult | undefined;
+  const idleMs = await timed(async () => {
+    idle = await warming.run();
+  });
+  const seconds = runs.reduce((sum, run) => sum + run.ms, 0) / 1000;
+  const hours = runs.reduce((sum, run) => sum + run.result.hours, 0);
+  const days = runs.reduce((sum, run) => sum + run.result.days, 0);
+  return {
+    name: 'reporting.rollup_warming.full',
+    unit: 's',
+    value: Math.round(seconds * 10) / 10,
+    note:
+      `the warming job from no rollup: ${runs.length} runs (${runs.map((run) => (run.ms / 1000).toFixed(1)).join(' + ')} s), ` +
+      `${hours} hour and ${days} day rollups; a further run with nothing to do took ${idleMs} ms ` +
+      `(${idle!.hours + idle!.days} computed)`,
+  };
+}
+
 async function main(): Promise<void> {
   const dataset = await openDataset(ROWS, (line) => console.log(line));
   await deleteRollups(dataset);
@@ -121,7 +155,7 @@ async function main(): Promise<void> {
   let api: TestApi | undefined;
   try {
     api = await createTestApi({ imports: [ReportingModule], env: { DATABASE_URL: dataset.url } });
-    const entries: BenchEntry[] = [];
+    const entries: BenchEntry[] = [await warmRollups(api)];
     for (const [label, tenantId] of [
       ['largest tenant', largest],
       ['median tenant', median],
@@ -131,6 +165,9 @@ async function main(): Promise<void> {
         const answer = await api!.graphql(query, variables, key);
         if (answer.errors) throw new Error(JSON.stringify(answer.errors));
       };
+      // The floor of any authenticated GraphQL request on this machine right now, for scale; first, so that the
+      // first summaries below find the API warm (as a dashboard's user does), not the process starting.
+      const floor = await measure(() => ask('{ viewer { __typename } }', {}));
       let inRange = 0;
       const firstSummary = await timed(async () => {
         const counted = await api!.graphql<{ threatEventSummary: { total: number } }>(
@@ -141,8 +178,6 @@ async function main(): Promise<void> {
         inRange = counted.data?.threatEventSummary.total ?? 0;
       });
       const firstMonthSummary = await timed(() => ask(SUMMARY, { from: monthFrom, to }));
-      // The floor of any authenticated GraphQL request on this machine right now, for scale.
-      const floor = await measure(() => ask('{ viewer { __typename } }', {}));
       const list = await measure(() => ask(LIST, { filter: { from, to } }));
       const summary = await measure(() => ask(SUMMARY, { from, to }));
       const monthSummary = await measure(() => ask(SUMMARY, { from: monthFrom, to }));
@@ -187,7 +222,14 @@ async function main(): Promise<void> {
           value: summary.p95,
           ...summary,
           target: `p95 <= ${TARGET_MS} ms`,
-          note: `${note}; the first summary, which computed the rollups, took ${firstSummary} ms`,
+          note,
+        },
+        {
+          name: `reporting.query_24h.summary_first${suffix}`,
+          unit: 'ms',
+          value: firstSummary,
+          target: `<= ${TARGET_MS} ms`,
+          note: `${note}; the first summary of the range once the warming job has run (one sample)`,
         },
         {
           name: `reporting.query_30d.summary${suffix}`,
@@ -195,7 +237,14 @@ async function main(): Promise<void> {
           value: monthSummary.p95,
           ...monthSummary,
           target: `p95 <= ${TARGET_MS} ms`,
-          note: `${label}: the last 30 days, hourly series; the first such summary, which computed the rollups, took ${firstMonthSummary} ms`,
+          note: `${label}: the last 30 days, hourly series`,
+        },
+        {
+          name: `reporting.query_30d.summary_first${suffix}`,
+          unit: 'ms',
+          value: firstMonthSummary,
+          target: `<= ${TARGET_MS} ms`,
+          note: `${label}: the last 30 days, hourly series; the first such summary once the warming job has run (one sample)`,
         },
       );
     }
