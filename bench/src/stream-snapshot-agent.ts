@@ -3,8 +3,7 @@
 // process's heap (collected between agents, never during one). Then the same work split in its steps.
 // argv: <url> <stream> <entries expected> <credential>... Prints one JSON line: { agents: [{ ms, bytes }], steps }.
 import { AgentClient, decodeSnapshot, StreamState } from '@threatline/agent-client';
-import { SNAPSHOT_BODY_FORMATS } from '@threatline/protocol';
-import WebSocket from 'ws';
+import { firstSnapshotFrame } from './stream-snapshot-frame';
 
 const [url, stream, expected, ...credentials] = process.argv.slice(2) as [
   string,
@@ -38,27 +37,8 @@ async function viaClient(credential: string): Promise<{ ms: number; bytes: numbe
 /** The same work in its steps, on a raw socket: when the frame is in, then decoding, then applying. */
 async function steps(credential: string): Promise<{ receivedMs: number; decodeMs: number; applyMs: number }> {
   const started = wallClock();
-  const socket = new WebSocket(url, { headers: { Authorization: `Bearer ${credential}` } });
-  const frame = await new Promise<Buffer>((resolve, reject) => {
-    socket.on('open', () =>
-      socket.send(
-        JSON.stringify({
-          type: 'hello',
-          v: 1,
-          agent: { version: 'bench' },
-          streams: [],
-          // As AgentClient says it: without it the gateway sends the older entries-v1 body.
-          snapshotFormats: [...SNAPSHOT_BODY_FORMATS],
-        }),
-      ),
-    );
-    socket.on('error', reject);
-    socket.on('message', (data: Buffer, isBinary) => {
-      if (isBinary && data.includes(Buffer.from(stream))) resolve(data);
-    });
-  });
+  const frame = await firstSnapshotFrame(url, credential, stream);
   const received = wallClock();
-  socket.terminate();
   const decoded = await decodeSnapshot(frame);
   const t1 = wallClock();
   if (!decoded.ok) throw new Error(decoded.error.message);

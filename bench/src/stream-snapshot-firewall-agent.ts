@@ -10,13 +10,12 @@
 // Prints one JSON line: { agents: [{ ms, frameInMs, bytes }], steps: { receivedMs, decodeMs, applyMs } }.
 import { AgentState, StateStore, StreamConnection } from '@threatline/agent';
 import { decodeSnapshot } from '@threatline/agent-client';
-import { SNAPSHOT_BODY_FORMATS } from '@threatline/protocol';
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
+import { firstSnapshotFrame } from './stream-snapshot-frame';
 
 const [url, stream, expected, probe, ...credentials] = process.argv.slice(2) as [
   string,
@@ -96,26 +95,8 @@ async function viaAgent(credential: string): Promise<Timed> {
  *  uses, then AgentState's apply of the decoded frame. */
 async function steps(credential: string): Promise<{ receivedMs: number; decodeMs: number; applyMs: number }> {
   const started = wallClock();
-  const socket = new WebSocket(url, { headers: { Authorization: `Bearer ${credential}` } });
-  const frame = await new Promise<Buffer>((resolve, reject) => {
-    socket.on('open', () =>
-      socket.send(
-        JSON.stringify({
-          type: 'hello',
-          v: 1,
-          agent: { version: 'bench' },
-          streams: [],
-          snapshotFormats: [...SNAPSHOT_BODY_FORMATS],
-        }),
-      ),
-    );
-    socket.on('error', reject);
-    socket.on('message', (data: Buffer, isBinary) => {
-      if (isBinary && data.includes(Buffer.from(stream))) resolve(data);
-    });
-  });
+  const frame = await firstSnapshotFrame(url, credential, stream);
   const received = wallClock();
-  socket.terminate();
   const decoded = await decodeSnapshot(frame);
   const t1 = wallClock();
   if (!decoded.ok) throw new Error(decoded.error.message);
