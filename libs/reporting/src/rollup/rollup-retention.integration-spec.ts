@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiKeyPrincipal } from '@threatline/auth';
-import { ApiKeyRole } from '@threatline/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThreatEventWriter } from '../ingest/threat-event.writer';
 import { ThreatEventBucket } from '../models/enums';
@@ -8,6 +6,7 @@ import { DAY_MS } from '../partitions/partition-days';
 import { PartitionMaintenance } from '../partitions/partition-maintenance';
 import { ThreatEventsService } from '../query/threat-events.service';
 import { ReportingModule } from '../reporting.module';
+import { fleetAdminPrincipal } from '../testing/principals';
 import { createReportingContext, ManualClock, type ReportingContext } from '../testing/reporting-context';
 import { makeReportingTenant, makeThreatEvents, type ReportingTenant } from '../testing/threat-events';
 
@@ -29,15 +28,7 @@ describe('summary rollups under retention, on a clock the test moves', () => {
   const oldDay = utcDay(start - 20 * DAY_MS);
   const recentDay = utcDay(start - 3 * DAY_MS);
 
-  const admin = (tenantId: string): ApiKeyPrincipal => ({
-    kind: 'apiKey',
-    apiKeyId: randomUUID(),
-    name: 'admin',
-    role: ApiKeyRole.FLEET_ADMIN,
-    tenantId,
-    providerId: null,
-    requestId: undefined,
-  });
+  const admin = fleetAdminPrincipal;
 
   /** 48 events over a UTC day, stored late (the day is over), so its hours get versions too. */
   async function storeDay(tenant: ReportingTenant, day: Date): Promise<void> {

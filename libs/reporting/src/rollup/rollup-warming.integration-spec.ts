@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiKeyPrincipal } from '@threatline/auth';
-import { ApiKeyRole } from '@threatline/db';
 import type { ThreatEvent } from '@threatline/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThreatEventWriter } from '../ingest/threat-event.writer';
@@ -10,6 +8,7 @@ import { ThreatEventsService } from '../query/threat-events.service';
 import { ReportingMetrics } from '../reporting.metrics';
 import { ReportingModule } from '../reporting.module';
 import { ReportingWorkerModule } from '../reporting-worker.module';
+import { fleetAdminPrincipal } from '../testing/principals';
 import { createReportingContext, ManualClock, type ReportingContext } from '../testing/reporting-context';
 import { makeReportingTenant, makeThreatEvent, type ReportingTenant } from '../testing/threat-events';
 import { RollupWarming, type WarmingLimits, type WarmingResult } from './rollup-warming';
@@ -28,15 +27,7 @@ interface RollupRow {
   xmin: string;
 }
 
-const admin = (tenantId: string): ApiKeyPrincipal => ({
-  kind: 'apiKey',
-  apiKeyId: randomUUID(),
-  name: 'admin',
-  role: ApiKeyRole.FLEET_ADMIN,
-  tenantId,
-  providerId: null,
-  requestId: undefined,
-});
+const admin = fleetAdminPrincipal;
 
 /** Every rollup row by `${tenantId} ${hours} ${start}`, with a digest of its content and its xmin. */
 async function rollupRows(context: ReportingContext): Promise<Map<string, RollupRow>> {

@@ -1,2 +1,3 @@
 export * from './reporting-context';
 export * from './threat-events';
+export * from './principals';
