@@ -45,7 +45,10 @@ export interface GatewayOptions {
    */
   snapshotReuseMaxDeltas: number;
   snapshotReuseMaxAgeMs: number;
-  /** Resume answers and latest snapshots take at most this many bytes in all (least recently used out first). */
+  /**
+   * Resume answers and latest snapshots, with the entries-v1 copies made of them, take at most this many bytes in
+   * all (least recently used out first).
+   */
   resumeCacheMaxBytes: number;
   /** Acks are written in batches: this often, or as soon as this many are waiting. */
   ackFlushIntervalMs: number;

@@ -27,8 +27,6 @@ export type ResumeAnswer = StreamFrame | CurrentPosition;
 export class ResumeFrames {
   private readonly cache: SharedFrameCache<ResumeAnswer>;
   private readonly sweeper: NodeJS.Timeout;
-  /** Entries-format copies of snapshot frames, gone with their frame. */
-  private readonly converted = new WeakMap<StreamFrame, Promise<StreamFrame>>();
   /**
    * When each latest-snapshot read began, on a counter also ticked by every `snapshotAt` call: a
    * read that began after a call read a database at least at the head the caller knew.
@@ -113,17 +111,14 @@ export class ResumeFrames {
 
   /**
    * A snapshot frame in `entries-v1`, for an agent that does not read the frame's own format:
-   * converted once per frame and shared while the frame lives.
+   * converted once per kept frame and kept with it, within the cache's bytes (a 100k-indicator
+   * copy is ~1.6x its columns-v1 frame). A failed conversion is not kept: the next round tries again.
    */
   inEntriesFormat(streamId: StreamId, frame: StreamFrame): Promise<StreamFrame> {
-    let converted = this.converted.get(frame);
-    if (!converted) {
-      converted = toEntriesFormat(streamId, frame);
-      this.converted.set(frame, converted);
-      // A failed conversion is not kept: the next catch-up round tries again.
-      converted.catch(() => this.converted.delete(frame));
-    }
-    return converted;
+    // The copy of a frame under this name is always made here, so it is a StreamFrame.
+    return this.cache.copyOf(frame, ENTRIES_COPY, () =>
+      toEntriesFormat(streamId, frame),
+    ) as Promise<StreamFrame>;
   }
 
   close(): void {
@@ -163,6 +158,9 @@ export class ResumeFrames {
     void this.cache.set(latestKey(streamId), snapshot, ttlMs).catch(() => undefined);
   }
 }
+
+/** The name of a snapshot frame's `entries-v1` copy in the cache. */
+const ENTRIES_COPY = 'entries-v1';
 
 function latestKey(streamId: StreamId): string {
   return `${streamId} latest snapshot`;
