@@ -1,5 +1,5 @@
 import { formatIpv4, parseIpv4 } from '@threatline/ioc';
-import { AddressIndex, blocksOfPrefix } from './address-index';
+import { AddressIndex } from './address-index';
 import { AuditTable } from './audit-table';
 import type { BucketTable } from './bucket-table';
 import { CidrTable, keyNetwork, keyPrefix } from './cidr-table';
@@ -7,7 +7,7 @@ import { DomainIndex } from './domain-index';
 import { MatcherInputError } from './errors';
 import { ABSENT, metaAuditIndex, metaDryRun, packMeta } from './meta';
 import { Fnv1a64, StateChecksum } from './state-checksum';
-import { recordWords } from './string-table';
+import { IocTableSizes } from './table-sizes';
 import type { IocEntry, IocSource, IocType } from './types';
 import { UrlIndex } from './url-index';
 import { domainValue, formatNetwork, ipv4Value, networkValue, parseNetwork, urlValue } from './values';
@@ -51,39 +51,19 @@ export class IocTables {
 
   /** Tables sized for `entries`, so a build never grows them. */
   static sizedFor(entries: readonly IocEntry[]): IocTables {
-    let addresses = 0;
-    let networks = 0;
-    let blocks = 0;
-    let domains = 0;
-    let urls = 0;
-    let domainWords = 0;
-    let urlWords = 0;
+    const sizes = new IocTableSizes();
     // Indexed loops here and in Matcher.build: a for-of over a million entries allocates an iterator result per
     // entry until the loop is optimized.
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
-      switch (entry.type) {
-        case 'ipv4':
-          addresses++;
-          break;
-        case 'cidr':
-          networks++;
-          blocks += blocksOfPrefix(prefixDigits(entry.value));
-          break;
-        case 'domain':
-          domains++;
-          domainWords += recordWords(entry.value.length);
-          break;
-        case 'url':
-          urls++;
-          urlWords += recordWords(entry.value.length);
-          break;
-      }
-    }
+    for (let i = 0; i < entries.length; i++) sizes.count(entries[i]!.type, entries[i]!.value);
+    return IocTables.sized(sizes);
+  }
+
+  /** Empty tables of the sizes counted (see IocTableSizes). */
+  static sized(sizes: IocTableSizes): IocTables {
     return new IocTables(
-      AddressIndex.forCounts(addresses, networks, blocks),
-      DomainIndex.forCount(domains, domainWords),
-      UrlIndex.forCount(urls, urlWords),
+      sizes.addressIndex(),
+      sizes.domainIndex(),
+      sizes.urlIndex(),
       new AuditTable(),
       new StateChecksum(),
       new StateChecksum(),
@@ -108,14 +88,15 @@ export class IocTables {
     keyOf(entry.type, entry.value);
   }
 
-  /** Adds the entry, or replaces the one with the same (source, value). */
-  add(entry: IocEntry): void {
+  /** Adds the entry, or replaces the one with the same (source, value); returns whether it replaced one. */
+  add(entry: IocEntry): boolean {
     checkShape(entry);
     const key = keyOf(entry.type, entry.value);
+    let replaced = false;
     // A value like "1.2.3.0/24" can be a network or a URL: one identity, so the other one goes.
     if (entry.type === 'cidr' || entry.type === 'url') {
       const other = this.locate(entry.type === 'cidr' ? 'url' : 'cidr', entry.value);
-      if (other !== null) this.removeSource(other, entry.source, entry.value);
+      if (other !== null) replaced = this.removeSource(other, entry.source, entry.value);
     }
     const slot = this.insertKey(entry.type, key, entry.value);
     const old = this.meta(entry.type, slot, entry.source);
@@ -123,11 +104,13 @@ export class IocTables {
     if (old !== ABSENT) {
       this.sum(entry.source).removeHash(this.metaItemHash(entry.source, entry.type, entry.value, old));
       this.audits.release(metaAuditIndex(old));
+      replaced = true;
     }
     this.setMeta(entry.type, slot, entry.source, packMeta(auditIndex, entry.dryRun));
     this.sum(entry.source).addHash(
       this.itemHash(entry.source, entry.type, entry.value, auditIndex, entry.dryRun),
     );
+    return replaced;
   }
 
   /** Removes the entry (source, value) if present; returns whether it was. */
@@ -320,17 +303,6 @@ function keyOf(type: IocType, value: string): number | { network: number; prefix
     default:
       throw new MatcherInputError(`unknown indicator type ${JSON.stringify(type)}`);
   }
-}
-
-/** The prefix length a network value ends with ("/24"), for sizing only (the value is checked when added): 24
- *  when it ends otherwise (or is not a string). */
-function prefixDigits(value: string): number {
-  if (typeof value !== 'string') return 24;
-  const length = value.length;
-  const last = value.charCodeAt(length - 1) - 0x30;
-  const tens = value.charCodeAt(length - 2) - 0x30;
-  if (last < 0 || last > 9) return 24;
-  return tens >= 0 && tens <= 9 ? tens * 10 + last : last;
 }
 
 /** The tables a value can be in, judged by its shape. */

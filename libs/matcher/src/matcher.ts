@@ -64,6 +64,11 @@ export class Matcher {
     return matcher;
   }
 
+  /** @internal A matcher over tables built elsewhere in this library (the columns build). */
+  static assemble(iocs: IocTables, exclusions: ExclusionIndex): Matcher {
+    return new Matcher(iocs, exclusions);
+  }
+
   /**
    * Loads what `serialize` wrote. Throws MatcherFormatError on another format version, truncation or a checksum
    * mismatch: the caller then rebuilds from a snapshot. The tables are views over a copy of `bytes`; with
