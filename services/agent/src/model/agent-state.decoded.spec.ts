@@ -8,7 +8,7 @@ import {
 } from '@threatline/protocol';
 import { describe, expect, it } from 'vitest';
 import { AgentState, type DecodedSnapshotFrame } from './agent-state';
-import { ioc, makeStreamIds, snapshot } from './streams.test-support';
+import { deltas, ioc, makeStreamIds, snapshot } from './streams.test-support';
 
 const outbound = (fields: { dstIp?: string; domain?: string }) => ({
   direction: 'outbound' as const,
@@ -182,6 +182,86 @@ describe('AgentState.applyDecodedSnapshot', () => {
       expect(state.matcher.check(outbound({ domain: 'host1.example' }), state.settings).action).toBe('allow');
     });
   }
+
+  it('refuses a key twice in a large snapshot (a matcher rebuild) that did not come from the decoder, and changes nothing', async () => {
+    const { state, ids } = stateWith();
+    const before = [ioc('ipv4', '203.0.113.9')];
+    await state.applyDecodedSnapshot(await decoded(ids.tenant, before));
+    const matcher = state.matcher;
+    const twice = [
+      ...mixed(30_000),
+      ioc('domain', 'evil.example'),
+      ioc('domain', 'evil.example', 'MDR-20261124-BBBBBBBB'),
+    ];
+    const frame: DecodedSnapshotFrame = {
+      stream: ids.tenant,
+      epoch: 2,
+      seq: twice.length,
+      checksum: stateChecksumOf(ids.tenant, twice),
+      entries: twice,
+    };
+    expect(await state.applyDecodedSnapshot(frame)).toEqual({
+      status: 'resync',
+      reason: `snapshot of ${ids.tenant}: holds domain:evil.example twice`,
+    });
+    expect(state.matcher).toBe(matcher);
+    expect(state.stream(ids.tenant)).toMatchObject({
+      epoch: 1,
+      seq: 1,
+      checksum: stateChecksumOf(ids.tenant, before),
+    });
+    expect(state.matcher.check(outbound({ domain: 'evil.example' }), state.settings).action).toBe('allow');
+  });
+
+  it('takes a large snapshot holding a value both as a network and as a URL with the checksum of all its entries, as the parsing path does', async () => {
+    const { state, ids } = stateWith();
+    const parsed = stateWith();
+    const entries = [
+      ...mixed(30_000),
+      ioc('cidr', '198.51.100.0/24'),
+      ioc('url', '198.51.100.0/24', 'MDR-20261124-BBBBBBBB'),
+    ];
+    expect((await state.applyDecodedSnapshot(await decoded(ids.tenant, entries))).status).toBe('applied');
+    expect((await parsed.state.applySnapshot(snapshot(parsed.ids.tenant, entries))).status).toBe('applied');
+    expect(state.stream(ids.tenant)!.checksum).toBe(stateChecksumOf(ids.tenant, entries));
+    expect(state.matcher.checksums()).toEqual(parsed.state.matcher.checksums());
+    expect(state.matcher.checksums().mdr).not.toBe(state.stream(ids.tenant)!.checksum);
+    expect(sortedEntries(state)).toEqual(sortedEntries(AgentState.derive(state.streams)));
+  });
+
+  it('builds the same matcher as a fresh build when the other source comes from two streams, and when its own does', async () => {
+    const { state, ids } = stateWith();
+    const parsed = stateWith();
+    const group = [ioc('domain', 'host1.example', 'MDR-20261124-BBBBBBBB', true), ioc('ipv4', '192.0.2.77')];
+    const frames = [
+      [ids.group, parsed.ids.group, group],
+      // MDR from two streams: the tenant's snapshot is read by key.
+      [ids.tenant, parsed.ids.tenant, mixed(30_000)],
+      // X-Ops from one stream, MDR's entries in effect from two.
+      [ids.xops, parsed.ids.xops, mixed(24_000, 'XOPS-20261123-AAAAAAAA')],
+    ] as const;
+    for (const [stream, same, entries] of frames) {
+      expect((await state.applyDecodedSnapshot(await decoded(stream, [...entries]))).status).toBe('applied');
+      expect((await parsed.state.applySnapshot(snapshot(same, [...entries]))).status).toBe('applied');
+      expect(state.matcher.checksums()).toEqual(parsed.state.matcher.checksums());
+      expect(sortedEntries(state)).toEqual(sortedEntries(AgentState.derive(state.streams)));
+    }
+  });
+
+  it('applies deltas after a large snapshot taken as a list, indexing its keys then', async () => {
+    const { state, ids } = stateWith();
+    const tenant = mixed(30_000);
+    await state.applyDecodedSnapshot(await decoded(ids.tenant, tenant));
+    const frame = deltas(ids.tenant, tenant, tenant.length + 1, [
+      { op: 'remove', key: tenant[1]!.key },
+      { op: 'upsert', entry: ioc('domain', 'later.example') },
+    ]);
+    expect(state.applyDeltas(frame).status).toBe('applied');
+    expect(state.stream(ids.tenant)).toMatchObject({ seq: tenant.length + 2, checksum: frame.checksum });
+    expect(new Map(state.stream(ids.tenant)!.entries)).toEqual(new Map(frame.after.map((e) => [e.key, e])));
+    expect(state.matcher.check(outbound({ domain: 'later.example' }), state.settings).action).toBe('drop');
+    expect(state.matcher.check(outbound({ domain: 'host1.example' }), state.settings).action).toBe('allow');
+  });
 
   it('keeps deciding on the matcher it has while it reads a large snapshot', async () => {
     const { state, ids } = stateWith();

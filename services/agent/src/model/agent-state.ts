@@ -1,14 +1,24 @@
 import {
+  ColumnsBuild,
   Matcher,
   MatcherInputError,
-  type StateChecksum,
+  StateChecksum,
+  type IocColumns,
   type ExclusionEntry as MatcherExclusion,
   type IocEntry,
   type IocSource,
   type MatcherDelta,
 } from '@threatline/matcher';
 import { DEFAULT_SETTINGS, type AgentSettings } from './settings';
-import { parseSnapshotEntries, takeDecodedEntries, type SnapshotEntries } from './snapshot-entries';
+import { IndicatorColumns } from './indicator-columns';
+import {
+  SNAPSHOT_SLICE,
+  nextTurn,
+  parseSnapshotEntries,
+  readDecodedColumns,
+  takeDecodedEntries,
+  type SnapshotEntries,
+} from './snapshot-entries';
 import {
   parseEntry,
   streamShape,
@@ -18,7 +28,7 @@ import {
   type SettingsEntry,
   type StreamEntry,
 } from './stream-entry';
-import { StreamState } from './stream-state';
+import { StreamState, type HeldEntries } from './stream-state';
 
 export interface SnapshotFrame {
   stream: string;
@@ -166,6 +176,14 @@ export class AgentState {
    * are not parsed again. Everything else is as in `applySnapshot`, the checksum check included.
    */
   applyDecodedSnapshot(frame: DecodedSnapshotFrame): Promise<ApplyOutcome> {
+    const stream = this.streamMap.get(frame.stream);
+    if (
+      stream?.shape.kind === 'indicators' &&
+      this.rebuilds(stream.size + frame.entries.length) &&
+      this.indicatorStreams(stream.shape.source!).every((held) => held === stream || held.size === 0)
+    ) {
+      return this.replaceFromColumns(stream, frame);
+    }
     return this.takeSnapshot(frame, takeDecodedEntries);
   }
 
@@ -186,7 +204,7 @@ export class AgentState {
         reason: `${where} at seq ${frame.seq}: checksum ${checksum}, the service says ${frame.checksum}`,
       };
     }
-    if (stream.shape.kind !== 'settings' && this.rebuilds(stream.entries.size + entries.size)) {
+    if (stream.shape.kind !== 'settings' && this.rebuilds(stream.size + entries.size)) {
       return this.replaceStream(stream, entries, sum, frame.epoch, frame.seq, where);
     }
     const changed = new Map<string, StreamEntry | null>();
@@ -245,30 +263,7 @@ export class AgentState {
   /** Every IoC entry in effect (of `types`, or all), as the matcher holds them. */
   effectiveEntries(types?: ReadonlySet<IocEntry['type']>): IocEntry[] {
     const out: IocEntry[] = [];
-    for (const source of ['MDR', 'XOPS'] as const) {
-      const streams = this.indicatorStreams(source).filter((stream) => stream.entries.size > 0);
-      if (streams.length === 1) {
-        // The usual case (X-Ops has one stream, a tenant's MDR indicators often come on one of its two): every
-        // entry is in effect, no choice between streams to make.
-        for (const entry of streams[0]!.entries.values()) {
-          const indicator = entry as IndicatorEntry;
-          if (types !== undefined && !types.has(indicator.type)) continue;
-          const { value, type, auditId, dryRun } = indicator;
-          out.push({ value, type, source, auditId, dryRun });
-        }
-        continue;
-      }
-      const seen = new Set<string>();
-      for (const stream of streams) {
-        for (const [key, entry] of stream.entries) {
-          if (types !== undefined && !types.has((entry as IndicatorEntry).type)) continue;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const effective = this.effectiveIndicator(streams, source, key);
-          if (effective !== null) out.push(effective);
-        }
-      }
-    }
+    for (const source of ['MDR', 'XOPS'] as const) this.collectEffective(source, types, out);
     return out;
   }
 
@@ -285,6 +280,101 @@ export class AgentState {
   }
 
   /**
+   * A large indicator snapshot of the only stream of its source that holds anything (the usual case: X-Ops has one
+   * stream, a tenant's MDR indicators often come on one of its two), taken as the decoder gave it: the matcher is
+   * built from the entries as columns (no object per entry), in slices between which decisions go on with the old
+   * matcher, and the stream takes them as a list (no index by key; see StreamState). When the build replaced no
+   * entry (no key twice, no value both a network and a URL), every entry is in the matcher once and no other stream
+   * gives the source any: the matcher's checksum of the source is the stream's, item for item, so the entries are
+   * not hashed again. Otherwise they are read by key and hashed as in `takeSnapshot`, which refuses a key twice.
+   * Nothing changes unless everything holds.
+   */
+  private async replaceFromColumns(stream: StreamState, frame: DecodedSnapshotFrame): Promise<ApplyOutcome> {
+    const where = `snapshot of ${frame.stream}`;
+    const source = stream.shape.source!;
+    const entries = frame.entries as readonly IndicatorEntry[];
+    const columns = await readDecodedColumns(source, entries);
+    const other = this.buildInput(source === 'MDR' ? 'XOPS' : 'MDR');
+    const build = new ColumnsBuild([columns, ...other.columns], other.entries, this.exclusionEntries());
+    let matcher: Matcher;
+    try {
+      while (!build.advance(SNAPSHOT_SLICE)) await nextTurn();
+      matcher = build.finish();
+    } catch (error) {
+      if (error instanceof MatcherInputError)
+        return { status: 'resync', reason: `${where}: ${error.message}` };
+      throw error;
+    }
+    let held: HeldEntries = entries;
+    let sum: StateChecksum;
+    if (build.replaced === 0) {
+      const sums = matcher.checksums();
+      sum = StateChecksum.fromHex(source === 'MDR' ? sums.mdr : sums.xops);
+    } else {
+      const read = await takeDecodedEntries(stream.shape, entries);
+      if (typeof read === 'string') return { status: 'resync', reason: `${where}: ${read}` };
+      ({ entries: held, sum } = read);
+    }
+    const checksum = sum.toHex();
+    if (checksum !== frame.checksum) {
+      return {
+        status: 'resync',
+        reason: `${where} at seq ${frame.seq}: checksum ${checksum}, the service says ${frame.checksum}`,
+      };
+    }
+    const changes = noChanges();
+    for (const values of [stream.values(), entries]) noteTypes(stream.shape, values, changes);
+    stream.replace(held, sum, frame.epoch, frame.seq);
+    this.matcher = matcher;
+    this.dirty.add(stream.id);
+    return { status: 'applied', changes };
+  }
+
+  /** A source's entries in effect, for a build: as columns when one stream holds them all, else as objects. */
+  private buildInput(source: IocSource): { columns: IocColumns[]; entries: IocEntry[] } {
+    const streams = this.indicatorStreams(source).filter((stream) => stream.size > 0);
+    if (streams.length === 0) return { columns: [], entries: [] };
+    if (streams.length === 1) {
+      const stream = streams[0]!;
+      const entries = stream.values() as Iterable<IndicatorEntry>;
+      return { columns: [IndicatorColumns.of(source, stream.size, entries)], entries: [] };
+    }
+    const entries: IocEntry[] = [];
+    this.collectEffective(source, undefined, entries);
+    return { columns: [], entries };
+  }
+
+  /** The source's entries in effect (of `types`, or all), appended to `out`. */
+  private collectEffective(
+    source: IocSource,
+    types: ReadonlySet<IocEntry['type']> | undefined,
+    out: IocEntry[],
+  ): void {
+    const streams = this.indicatorStreams(source).filter((stream) => stream.size > 0);
+    if (streams.length === 1) {
+      // The usual case (X-Ops has one stream, a tenant's MDR indicators often come on one of its two): every
+      // entry is in effect, no choice between streams to make.
+      for (const entry of streams[0]!.values()) {
+        const indicator = entry as IndicatorEntry;
+        if (types !== undefined && !types.has(indicator.type)) continue;
+        const { value, type, auditId, dryRun } = indicator;
+        out.push({ value, type, source, auditId, dryRun });
+      }
+      return;
+    }
+    const seen = new Set<string>();
+    for (const stream of streams) {
+      for (const [key, entry] of stream.entries) {
+        if (types !== undefined && !types.has((entry as IndicatorEntry).type)) continue;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const effective = this.effectiveIndicator(streams, source, key);
+        if (effective !== null) out.push(effective);
+      }
+    }
+  }
+
+  /**
    * A large snapshot: the stream takes the new entries wholesale and the matcher is built again, without the
    * key-by-key diff, rollback copy and checksum updates of a delta (a million entries cost seconds that way).
    */
@@ -297,7 +387,7 @@ export class AgentState {
     where: string,
   ): ApplyOutcome {
     const changes = noChanges();
-    for (const held of [stream.entries, entries]) noteTypes(stream.shape, held.values(), changes);
+    for (const held of [stream.values(), entries.values()]) noteTypes(stream.shape, held, changes);
     const previous = stream.replace(entries, sum, epoch, seq);
     try {
       this.matcher = this.buildMatcher();

@@ -1,5 +1,6 @@
-import { StateChecksum } from '@threatline/matcher';
+import { StateChecksum, type IocColumns, type IocSource } from '@threatline/matcher';
 import { EntryHasher } from './entry-hasher';
+import { IndicatorColumns } from './indicator-columns';
 import {
   internAuditId,
   parseEntry,
@@ -12,9 +13,9 @@ import {
 export type SnapshotEntries = { entries: Map<string, StreamEntry>; sum: StateChecksum } | string;
 
 /** Entries read between two yields to the event loop (a few milliseconds of work). */
-const SNAPSHOT_SLICE = 16_384;
+export const SNAPSHOT_SLICE = 16_384;
 
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Entries of unknown origin: each one checked by `parseEntry`, no key twice. */
 export async function parseSnapshotEntries(
@@ -67,4 +68,26 @@ export async function takeDecodedEntries(
     hasher.add(sum, entry);
   }
   return { entries, sum };
+}
+
+/**
+ * The indicators of a decoded snapshot (see `takeDecodedEntries`) as the matcher's build columns, their audit IDs
+ * interned on the way (the stream keeps these objects). Neither indexed by key nor hashed: a key twice shows in the
+ * build as a replacement, and a build without any gives the stream's checksum (AgentState.replaceFromColumns).
+ */
+export async function readDecodedColumns(
+  source: IocSource,
+  decoded: readonly IndicatorEntry[],
+): Promise<IocColumns> {
+  const columns = new IndicatorColumns(source, decoded.length);
+  let auditId = '';
+  let interned = '';
+  for (let index = 0; index < decoded.length; index++) {
+    if ((index + 1) % SNAPSHOT_SLICE === 0) await nextTurn();
+    const indicator = decoded[index]!;
+    if (indicator.auditId !== auditId) interned = internAuditId((auditId = indicator.auditId));
+    indicator.auditId = interned;
+    columns.add(indicator);
+  }
+  return columns.columns();
 }

@@ -2,9 +2,12 @@ import { StateChecksum } from '@threatline/matcher';
 import { EntryHasher } from './entry-hasher';
 import type { StreamEntry, StreamShape } from './stream-entry';
 
+/** A stream's entries: by key, or as the list a snapshot gave (distinct keys) until something needs them by key. */
+export type HeldEntries = Map<string, StreamEntry> | readonly StreamEntry[];
+
 /** Everything a stream holds: what a snapshot replaces. */
 export interface StreamContent {
-  entries: Map<string, StreamEntry>;
+  entries: HeldEntries;
   sum: StateChecksum;
   epoch: number;
   seq: number;
@@ -13,24 +16,52 @@ export interface StreamContent {
 /**
  * One stream as this agent holds it: its position (epoch, seq), its entries by key, and the running checksum of
  * those entries, which must equal the checksum the service sends for the same position.
+ *
+ * A large snapshot is taken as its list of entries: indexing 100,000 keys costs about as much as building the
+ * matcher, and nothing on the way to the new matcher needs them by key (the matcher build checks that no key comes
+ * twice). The index is built on the first use by key (a delta, a rebuild from several streams); saving and
+ * counting read the list.
  */
 export class StreamState {
   private readonly hasher: EntryHasher;
+  private keyed: Map<string, StreamEntry> | null = null;
+  private listed: readonly StreamEntry[] = [];
 
   constructor(
     readonly id: string,
     readonly shape: StreamShape,
     public epoch: number,
     public seq: number,
-    public entries: Map<string, StreamEntry>,
+    entries: HeldEntries,
     public sum: StateChecksum,
   ) {
     this.hasher = new EntryHasher(shape);
+    this.hold(entries);
   }
 
   /** A stream this agent has never received: epoch 0 is no epoch of the service, so it answers with a snapshot. */
   static empty(id: string, shape: StreamShape): StreamState {
     return new StreamState(id, shape, 0, 0, new Map(), new StateChecksum());
+  }
+
+  /** The entries by key (indexed here on first use after a snapshot taken as a list). */
+  get entries(): Map<string, StreamEntry> {
+    if (this.keyed === null) {
+      const keyed = new Map<string, StreamEntry>();
+      for (let i = 0; i < this.listed.length; i++) keyed.set(this.listed[i]!.key, this.listed[i]!);
+      this.keyed = keyed;
+      this.listed = [];
+    }
+    return this.keyed;
+  }
+
+  get size(): number {
+    return this.keyed === null ? this.listed.length : this.keyed.size;
+  }
+
+  /** The entries, without indexing them by key. */
+  values(): Iterable<StreamEntry> {
+    return this.keyed === null ? this.listed : this.keyed.values();
   }
 
   get checksum(): string {
@@ -48,16 +79,16 @@ export class StreamState {
     return sum.toHex();
   }
 
-  /** Replaces every entry at once (a snapshot, `sum` already computed over `entries`); returns what it replaced,
-   *  for `restore`. */
-  replace(entries: Map<string, StreamEntry>, sum: StateChecksum, epoch: number, seq: number): StreamContent {
-    const previous = { entries: this.entries, sum: this.sum, epoch: this.epoch, seq: this.seq };
+  /** Replaces every entry at once (a snapshot, `sum` already computed over `entries`, a list's keys distinct);
+   *  returns what it replaced, for `restore`. */
+  replace(entries: HeldEntries, sum: StateChecksum, epoch: number, seq: number): StreamContent {
+    const previous = { entries: this.keyed ?? this.listed, sum: this.sum, epoch: this.epoch, seq: this.seq };
     this.restore({ entries, sum, epoch, seq });
     return previous;
   }
 
   restore(content: StreamContent): void {
-    this.entries = content.entries;
+    this.hold(content.entries);
     this.sum = content.sum;
     this.epoch = content.epoch;
     this.seq = content.seq;
@@ -65,17 +96,28 @@ export class StreamState {
 
   /** Applies `changes` (already checked) and moves to `seq`. */
   commit(changes: ReadonlyMap<string, StreamEntry | null>, epoch: number, seq: number): void {
+    const entries = this.entries;
     for (const [key, entry] of changes) {
-      const old = this.entries.get(key);
+      const old = entries.get(key);
       if (old !== undefined) this.hasher.remove(this.sum, old);
       if (entry === null) {
-        this.entries.delete(key);
+        entries.delete(key);
       } else {
-        this.entries.set(key, entry);
+        entries.set(key, entry);
         this.hasher.add(this.sum, entry);
       }
     }
     this.epoch = epoch;
     this.seq = seq;
+  }
+
+  private hold(entries: HeldEntries): void {
+    if (entries instanceof Map) {
+      this.keyed = entries;
+      this.listed = [];
+    } else {
+      this.keyed = null;
+      this.listed = entries;
+    }
   }
 }

@@ -142,7 +142,7 @@ export class StateStore {
     const saved: string[] = [];
     for (const stream of state.streams) {
       const old = previous.get(stream.id);
-      const counts = countByType(stream.entries.values());
+      const counts = countByType(stream.values());
       const position = {
         id: stream.id,
         epoch: stream.epoch,
@@ -154,7 +154,7 @@ export class StateStore {
         streams.push({ ...old, ...position });
         continue;
       }
-      const data = Buffer.from(encodeStreamEntries(stream.shape, stream.entries.values()), 'utf8');
+      const data = Buffer.from(encodeStreamEntries(stream.shape, stream.values()), 'utf8');
       const file = `stream-${encodeURIComponent(stream.id)}.${generation}.ndjson`;
       const record = { file, bytes: data.length, crc32: crc32(data) };
       pending.push({ path: join(this.directory, file), data, record });
