@@ -4,8 +4,9 @@ import { CidrTable, NETMASK, keyNetwork, keyPrefix, networkKey } from './cidr-ta
 import type { HitBuffer, HitKind } from './hit-buffer';
 import { U32Table } from './u32-table';
 
-// A network payload (a byte, for a /16 or a /24 block): bits 0-4 the longest network of its level covering the
-// block as prefix + 1 (0: none), then two flags that send a lookup to the full network walk.
+// A network payload (a byte, for a /16, /20 or /24 block): bits 0-4 the longest network of its level covering the
+// block as prefix + 1 (0: none), then two flags that send a lookup to the full network walk. The levels: /0../16
+// by /16 block, /17../20 by /20 block, /21../24 by /24 block.
 const LENGTH_MASK = 31;
 /** More than one network of this level covers the block. */
 const NESTED = 32;
@@ -28,6 +29,7 @@ export interface DerivedNetworkIndex {
   filter: Int32Array;
   staleFilterBits: number;
   shortNetworks: Uint8Array;
+  midBlocks: BlockTable;
   blocks: BlockTable;
   subNetworks: U32Table;
 }
@@ -38,8 +40,9 @@ export interface DerivedNetworkIndex {
  * intersects this block" (256 KB, so it mostly stays in cache, and clear for most traffic): memory accesses, not
  * instructions, bound this loop, so most lookups touch the exact table only. Behind the filter, a fixed set of reads
  * and no branch on what they find: one byte per /16 block naming the longest network of /0../16 covering it
- * (64 KB), and one BlockTable word per /24 block naming the longest network of /17../24 covering it (two cache
- * lines). A network hit is pushed as its network key (built from the address and the prefix; decide resolves it
+ * (64 KB), one BlockTable word per /20 block naming the longest network of /17../20 covering it, and one per /24
+ * block for /21../24 (two cache lines each). The /20 level keeps the /24 table small: a /17 would take 128 words
+ * there, and the tables, not the instructions, are what a network lookup waits for. A network hit is pushed as its network key (built from the address and the prefix; decide resolves it
  * to a slot). A /24 block with one network longer than /24 inside is answered from subNetworks (its key is kept
  * beside the count); only the rare blocks with nested networks of one level, or with more than one network longer
  * than /24, take the per-length walk (CidrTable.collect). The payloads are derived from the networks (the same set gives the same
@@ -52,6 +55,9 @@ export class AddressIndex {
   /** Networks removed since the filter was built; their bits may still be set. */
   staleFilterBits = 0;
   shortNetworks: Uint8Array;
+  /** Per /20 block, the /17../20 payload. */
+  readonly midBlocks: BlockTable;
+  /** Per /24 block, the /21../24 payload. */
   readonly blocks: BlockTable;
   /** Per /24 block: how many networks longer than /24 lie inside (value0) and, when that is one, its network key
    *  (value1; else 0). */
@@ -67,10 +73,13 @@ export class AddressIndex {
       this.filter = derived.filter;
       this.staleFilterBits = derived.staleFilterBits;
       this.shortNetworks = derived.shortNetworks.length === 0 ? NO_SHORT_NETWORKS : derived.shortNetworks;
+      this.midBlocks = derived.midBlocks;
       this.blocks = derived.blocks;
       this.subNetworks = derived.subNetworks;
     } else {
       this.shortNetworks = NO_SHORT_NETWORKS;
+      // The /20 level is small (a /17 takes 8 words): it grows as networks come.
+      this.midBlocks = new BlockTable();
       this.blocks = BlockTable.forCount(expectedBlocks);
       this.subNetworks = new U32Table();
       networks.forEachNetwork((network, prefix) => this.noteNetwork(network, prefix, true));
@@ -83,7 +92,7 @@ export class AddressIndex {
   }
 
   /** Sized for a build: `blocks` is how many /24 block words the networks will take (blocksOfPrefix summed), so
-   *  the BlockTable does not grow and rehash its way up from empty. */
+   *  the /24 BlockTable does not grow and rehash its way up from empty. */
   static forCounts(addresses: number, networks: number, blocks: number): AddressIndex {
     return new AddressIndex(BucketTable.forCount(addresses), CidrTable.forCount(networks), undefined, blocks);
   }
@@ -174,34 +183,42 @@ export class AddressIndex {
     hits.count = count + found;
   }
 
-  /** The /24 block's payload (the OR of the words holding the block: at most one, and an empty word is 0) and
-   *  the /16 block's, each pushed as a network key when it names a network; both written, counted arithmetically. */
+  /** The payloads of the address's /24, /20 and /16 blocks, each pushed as a network key when it names a network,
+   *  longest first; all written, counted arithmetically. */
   private probeNetworks(address: number, hits: HitBuffer, kind: HitKind): void {
-    const words = this.blocks.words;
-    const buckets = this.blocks.buckets;
-    const block = address >>> 8;
-    const q1 = blockBucket1(block, buckets) << 2;
-    const q2 = blockBucket2(block, buckets) << 2;
-    // word & (-1 when its high 24 bits are the block, else 0): (x - 1) >> 31 is -1 for x = 0 only (x < 2^24).
+    // The /24 and the /20 block's payloads: the OR of the four words of a block's two buckets (BLOCK_BUCKET = 2),
+    // each masked to 0 unless its high 24 bits are the block (at most one is; an empty word is 0), so nothing
+    // branches on what was read: (x - 1) >> 31 is -1 for x = 0 only (x < 2^24). Written out for both tables, not
+    // a shared function: V8 would not inline it (its budget goes to the exact probe).
+    let words = this.blocks.words;
+    let buckets = this.blocks.buckets;
+    let block = address >>> 8;
+    let q1 = blockBucket1(block, buckets) << 1;
+    let q2 = blockBucket2(block, buckets) << 1;
     let w = words[q1]!;
     let long = w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
     w = words[q1 + 1]!;
     long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
-    w = words[q1 + 2]!;
-    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
-    w = words[q1 + 3]!;
-    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
     w = words[q2]!;
     long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
     w = words[q2 + 1]!;
-    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
-    w = words[q2 + 2]!;
-    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
-    w = words[q2 + 3]!;
-    long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
-    long &= PAYLOAD_MASK;
+    long = (long | (w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31))) & PAYLOAD_MASK;
+    words = this.midBlocks.words;
+    buckets = this.midBlocks.buckets;
+    block = address >>> 12;
+    q1 = blockBucket1(block, buckets) << 1;
+    q2 = blockBucket2(block, buckets) << 1;
+    w = words[q1]!;
+    let mid = w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    w = words[q1 + 1]!;
+    mid |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    w = words[q2]!;
+    mid |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
+    w = words[q2 + 1]!;
+    mid = (mid | (w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31))) & PAYLOAD_MASK;
     const short = this.shortNetworks[address >>> 16]!;
     const qLong = long & LENGTH_MASK;
+    const qMid = mid & LENGTH_MASK;
     const qShort = short & LENGTH_MASK;
     const first = hits.count;
     const kinds = hits.kinds;
@@ -210,9 +227,13 @@ export class AddressIndex {
     slots[first] = (address & KEY_MASK[qLong]!) | KEY_BIT[qLong]!;
     const second = first + ((0 - qLong) >>> 31);
     kinds[second] = kind;
-    slots[second] = (address & KEY_MASK[qShort]!) | KEY_BIT[qShort]!;
-    hits.count = second + ((0 - qShort) >>> 31);
-    if (((long | short) & SLOW) !== 0) this.collectFlagged(address, first, hits, kind, long | short);
+    slots[second] = (address & KEY_MASK[qMid]!) | KEY_BIT[qMid]!;
+    const third = second + ((0 - qMid) >>> 31);
+    kinds[third] = kind;
+    slots[third] = (address & KEY_MASK[qShort]!) | KEY_BIT[qShort]!;
+    hits.count = third + ((0 - qShort) >>> 31);
+    const flags = long | mid | short;
+    if ((flags & SLOW) !== 0) this.collectFlagged(address, first, hits, kind, flags);
   }
 
   /** A flagged block. The common one, a /24 block holding one network longer than /24 and nothing nested, is
@@ -258,6 +279,7 @@ export class AddressIndex {
       this.networks.byteLength() +
       this.filter.byteLength +
       this.ownShortNetworks.byteLength +
+      this.midBlocks.byteLength() +
       this.blocks.byteLength() +
       this.subNetworks.byteLength()
     );
@@ -271,6 +293,12 @@ export class AddressIndex {
       const end = first + (1 << (16 - prefix));
       for (let b = first; b < end; b++) {
         this.shortNetworks[b] = added ? withNetwork(this.shortNetworks[b]!, prefix) : this.shortPayload(b);
+      }
+    } else if (prefix <= 20) {
+      const first = network >>> 12;
+      const end = first + (1 << (20 - prefix));
+      for (let b = first; b < end; b++) {
+        this.midBlocks.set(b, added ? withNetwork(this.midBlocks.get(b), prefix) : this.midPayload(b));
       }
     } else if (prefix <= 24) {
       const first = network >>> 8;
@@ -332,10 +360,15 @@ export class AddressIndex {
     return this.payloadFor(b << 16, this.networks.lengths & 0x1ffff, 0);
   }
 
-  /** The payload of /24 block `b` from the networks of /17../24 and the count of longer ones inside. */
+  /** The payload of /20 block `b` from the networks of /17../20. */
+  private midPayload(b: number): number {
+    return this.payloadFor(b << 12, this.networks.lengths & 0x1e0000, 0);
+  }
+
+  /** The payload of /24 block `b` from the networks of /21../24 and the count of longer ones inside. */
   private blockPayload(b: number): number {
     const sub = this.subNetworks.find(b) >= 0 ? SUB : 0;
-    return this.payloadFor(b << 8, this.networks.lengths & 0x1fe0000, sub);
+    return this.payloadFor(b << 8, this.networks.lengths & 0x1e00000, sub);
   }
 
   private payloadFor(base: number, lengths: number, flags: number): number {
@@ -352,9 +385,9 @@ export class AddressIndex {
   }
 }
 
-/** The /24 block words a network of `prefix` adds to the BlockTable (at most: networks may share blocks). */
+/** The /24 block words a network of `prefix` adds to the /24 BlockTable (at most: networks may share blocks). */
 export function blocksOfPrefix(prefix: number): number {
-  return prefix <= 16 ? 0 : prefix <= 24 ? 1 << (24 - prefix) : 1;
+  return prefix <= 20 ? 0 : prefix <= 24 ? 1 << (24 - prefix) : 1;
 }
 
 /** A payload with one more network of its level, of `prefix`. */

@@ -12,7 +12,7 @@ export const address = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('255.255.255.255', '0.0.0.0', '255.255.255.254') },
 );
 
-const prefix = fc.constantFrom(8, 9, 15, 16, 17, 23, 24, 25, 30, 31);
+const prefix = fc.constantFrom(8, 9, 15, 16, 17, 20, 21, 23, 24, 25, 30, 31);
 export const network = fc.tuple(address, prefix).map(([base, bits]) => {
   const value = base.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
   const masked = Math.floor(value / 2 ** (32 - bits)) * 2 ** (32 - bits);

@@ -1,12 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BlockTable, PAYLOAD_BITS, PAYLOAD_MASK, blockBucket1, blockBucket2 } from './block-table';
+import {
+  BLOCK_BUCKET,
+  BlockTable,
+  PAYLOAD_BITS,
+  PAYLOAD_MASK,
+  blockBucket1,
+  blockBucket2,
+} from './block-table';
 
 /** What AddressIndex.lookup reads for a block: the OR of the words of both buckets whose high bits are the block. */
 function probe(table: BlockTable, block: number): number {
   let payload = 0;
   for (const bucket of [blockBucket1(block, table.buckets), blockBucket2(block, table.buckets)]) {
-    for (let i = bucket * 4; i < bucket * 4 + 4; i++) {
+    for (let i = bucket * BLOCK_BUCKET; i < (bucket + 1) * BLOCK_BUCKET; i++) {
       const word = table.words[i]!;
       if (word >>> PAYLOAD_BITS === block) payload |= word;
     }

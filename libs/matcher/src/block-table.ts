@@ -2,14 +2,16 @@ import { xorshift32 } from './hash';
 
 /** An empty slot. No entry is 0: an entry's payload never is. */
 const EMPTY = 0;
-/** Four words a bucket (16 bytes, inside one cache line). */
-const BUCKET = 4;
-const MIN_BUCKETS = 4;
-/** Two choices of four slots hold keys up to ~0.97 full; 0.85 keeps the displacement walks short. */
-const MAX_LOAD = 0.85;
+/** Two words a bucket (8 bytes, inside one cache line): a lookup reads and masks four words, not eight (a probe is
+ *  instructions more than memory when the table is in cache, and AddressIndex probes two of these tables). */
+export const BLOCK_BUCKET = 2;
+const BUCKET = BLOCK_BUCKET;
+const MIN_BUCKETS = 8;
+/** Two choices of two slots hold keys up to ~0.89 full; 0.8 keeps the displacement walks short. */
+const MAX_LOAD = 0.8;
 const MIN_LOAD = 0.2;
 /** Built (and resized) to about this load, whatever the count: bucket counts are not powers of two. */
-const TARGET_LOAD = 0.7;
+const TARGET_LOAD = 0.65;
 const MAX_KICKS = 500;
 export const PAYLOAD_BITS = 8;
 export const PAYLOAD_MASK = (1 << PAYLOAD_BITS) - 1;
@@ -33,7 +35,7 @@ export function blockBucket2(block: number, buckets: number): number {
  * the same words.
  */
 export class BlockTable {
-  /** buckets * 4 words; exposed read-only for the hot lookup loop and the serializer. */
+  /** buckets * BUCKET words; exposed read-only for the hot lookup loop and the serializer. */
   words: Int32Array;
   buckets: number;
   size = 0;

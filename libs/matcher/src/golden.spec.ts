@@ -19,6 +19,8 @@ const entries: IocEntry[] = [
   { value: '10.0.0.0/8', type: 'cidr', source: 'XOPS', auditId: 'feed-2', dryRun: false },
   // A network longer than /24: the block's count and its key (format 6).
   { value: '192.0.2.128/28', type: 'cidr', source: 'XOPS', auditId: 'feed-2', dryRun: false },
+  // A /17../20 network: the /20 block table (format 7).
+  { value: '100.64.0.0/18', type: 'cidr', source: 'MDR', auditId: 'feed-1', dryRun: false },
   { value: 'evil.example', type: 'domain', source: 'MDR', auditId: 'feed-1', dryRun: false },
   { value: 'evil.example', type: 'domain', source: 'XOPS', auditId: 'feed-3', dryRun: false },
   { value: 'xn--bcher-kva.example', type: 'domain', source: 'XOPS', auditId: 'feed-3', dryRun: true },
@@ -49,6 +51,7 @@ const traffic: Traffic[] = [
   { direction: 'outbound', srcIp: '10.1.2.3', dstIp: '192.0.2.1', url: 'http://192.0.2.1/bins/x86' },
   { direction: 'outbound', srcIp: '172.16.0.1', dstIp: '1.1.1.1', domain: 'good.evil.example' },
   { direction: 'outbound', srcIp: '10.9.9.9', dstIp: '192.0.2.130' },
+  { direction: 'outbound', srcIp: '10.9.9.9', dstIp: '100.64.33.1' },
 ];
 
 function build(): Matcher {
@@ -94,6 +97,6 @@ describe('golden matcher file', () => {
     const loaded = Matcher.deserialize(bytes);
     expect(loaded.checksums()).toEqual(golden.checksums);
     expect(traffic.map((t) => loaded.check(t, settings))).toEqual(golden.decisions);
-    expect(golden.decisions.map((d) => d.action)).toEqual(['drop', 'drop', 'log', 'allow', 'log']);
+    expect(golden.decisions.map((d) => d.action)).toEqual(['drop', 'drop', 'log', 'allow', 'log', 'drop']);
   });
 });

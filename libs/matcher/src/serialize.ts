@@ -16,7 +16,7 @@ import { U32Table } from './u32-table';
 import { UrlIndex } from './url-index';
 
 /** Bump on any change to what writeMatcher writes; the golden-file test holds this to the bytes. */
-export const FORMAT_VERSION = 6;
+export const FORMAT_VERSION = 7;
 
 /** The whole state in the section order of README.md, "Binary format". */
 export function writeMatcher(iocs: IocTables, exclusions: ExclusionIndex): Uint8Array {
@@ -114,6 +114,8 @@ function writeAddressIndex(out: BinaryWriter, index: AddressIndex): void {
   out.int32s([index.staleFilterBits]);
   out.int32s(index.filter);
   out.bytes(index.ownShortNetworks);
+  out.int32s([index.midBlocks.size]);
+  out.int32s(index.midBlocks.words);
   out.int32s([index.blocks.size]);
   out.int32s(index.blocks.words);
   writeU32Table(out, index.subNetworks);
@@ -125,6 +127,8 @@ function readAddressIndex(input: BinaryReader): AddressIndex {
   const [staleFilterBits] = scalars(input, 1) as [number];
   const filter = input.int32s();
   const shortNetworks = input.bytes();
+  const [midCount] = scalars(input, 1) as [number];
+  const midWords = input.int32s();
   const [blockCount] = scalars(input, 1) as [number];
   const words = input.int32s();
   const subNetworks = readU32Table(input);
@@ -134,13 +138,17 @@ function readAddressIndex(input: BinaryReader): AddressIndex {
   if (shortNetworks.length !== 0 && shortNetworks.length !== 65536) {
     throw new MatcherFormatError('CORRUPT', `the /16 network directory has ${shortNetworks.length} bytes`);
   }
-  if (words.length < 16 || words.length % 4 !== 0 || blockCount > words.length) {
+  if (midWords.length < 16 || midWords.length % 2 !== 0 || midCount > midWords.length) {
+    throw new MatcherFormatError('CORRUPT', `the /20 block table has ${midWords.length} words`);
+  }
+  if (words.length < 16 || words.length % 2 !== 0 || blockCount > words.length) {
     throw new MatcherFormatError('CORRUPT', `the /24 block table has ${words.length} words`);
   }
   return new AddressIndex(exact, networks, {
     filter,
     staleFilterBits,
     shortNetworks,
+    midBlocks: BlockTable.fromParts(midWords, midCount),
     blocks: BlockTable.fromParts(words, blockCount),
     subNetworks,
   });

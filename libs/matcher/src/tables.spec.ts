@@ -222,12 +222,15 @@ describe('AddressIndex', () => {
 
 describe('AddressIndex networks', () => {
   it('reports every network containing an address as its key, longest first, through adds and removes', () => {
-    // Networks of every level (/0../16 in the /16 directory, /17../24 in the block table, longer ones behind the
-    // per-length walk), nested within and across levels, around a few shared addresses.
-    const prefixes = [0, 1, 8, 12, 16, 17, 20, 23, 24, 25, 30, 31];
+    // Networks of every level (/0../16 in the /16 directory, /17../20 and /21../24 in the block tables, longer ones
+    // behind the per-length walk), nested within and across levels, around a few shared addresses.
+    const prefixes = [0, 1, 8, 12, 16, 17, 19, 20, 21, 23, 24, 25, 30, 31];
     const bases = [0x0a000000, 0x0a0a0a00, 0xc0a80180, 0xffffff00, 0];
+    // Jitter in bits 4..19, or only in bits 4..11 (so networks of /20 and shorter near a base coincide, and
+    // /21../24 ones nest inside them: removals then recompute payloads of blocks other networks still cover).
+    const jitter = fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xff }));
     const network = fc
-      .tuple(fc.constantFrom(...bases), fc.constantFrom(...prefixes), fc.integer({ min: 0, max: 0xffff }))
+      .tuple(fc.constantFrom(...bases), fc.constantFrom(...prefixes), jitter)
       .map(([base, prefix, jitter]) => ({
         network: ((base ^ (jitter << 4)) & NETMASK[prefix]!) >>> 0,
         prefix,
@@ -268,6 +271,50 @@ describe('AddressIndex networks', () => {
               built.lookup(address, hits, HitKind.DstExact, HitKind.DstNetwork);
               const found = Array.from(hits.slots.subarray(0, hits.count), (key) => networkOf(key));
               expect(found).toEqual(expected);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  }, 30_000);
+
+  it('keeps every level exact as networks nested inside one another come and go in any order', () => {
+    // One chain of nested networks through every level, and a sibling at each length: any sequence of adds and
+    // removes leaves blocks that other networks still cover, whose payloads must be recomputed right.
+    const address = 0x0a0b0c0d;
+    const prefixes = [8, 16, 17, 19, 20, 21, 23, 24, 25, 30];
+    const chain = prefixes.flatMap((prefix) => [
+      { network: (address & NETMASK[prefix]!) >>> 0, prefix },
+      { network: ((address ^ (1 << (32 - prefix))) & NETMASK[prefix]!) >>> 0, prefix },
+    ]);
+    const probes = [address, ...chain.map((n) => n.network), ...chain.map((n) => (n.network | 0xff) >>> 0)];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.constantFrom(...chain)), { minLength: 20, maxLength: 80 }),
+        (steps) => {
+          const index = AddressIndex.empty();
+          const present = new Map<string, { network: number; prefix: number }>();
+          for (const [add, n] of steps) {
+            const id = `${n.network}/${n.prefix}`;
+            if (add) {
+              index.insertNetwork(n.network, n.prefix);
+              present.set(id, n);
+            } else {
+              const slot = index.networks.find(n.network, n.prefix);
+              if (slot >= 0) index.removeNetworkAt(slot);
+              present.delete(id);
+            }
+            for (const probe of probes) {
+              const expected = [...present.values()]
+                .filter((n) => (probe & NETMASK[n.prefix]!) >>> 0 === n.network)
+                .sort((a, b) => b.prefix - a.prefix)
+                .map((n) => `${n.network}/${n.prefix}`);
+              const hits = new HitBuffer();
+              index.lookup(probe, hits, HitKind.DstExact, HitKind.DstNetwork);
+              expect(Array.from(hits.slots.subarray(0, hits.count), (key) => networkOf(key))).toEqual(
+                expected,
+              );
             }
           }
         },
