@@ -8,3 +8,4 @@ export * from './close-codes';
 export * from './parse';
 export * from './snapshot-frame';
 export * from './snapshot-formats';
+export type { IndicatorColumns } from './snapshot-columns';

@@ -9,6 +9,7 @@ import {
   encodeSnapshotBody,
   encodeSnapshotFrame,
   parseSnapshotBody,
+  snapshotColumnsOf,
   type SnapshotFrameHeader,
 } from './snapshot-frame';
 
@@ -222,5 +223,41 @@ describe('binary snapshot frames', () => {
       ok: false,
       error: { message: 'snapshot body: columns-v1 does not carry a settings stream' },
     });
+  });
+
+  it('hand the checked columns of an indicator body to a reader that takes them, the entries standing for the same', () => {
+    fc.assert(
+      fc.property(entriesArbFor(MDR), (entries) => {
+        const body = encodeSnapshotBody(MDR, entries);
+        const parsed = parseSnapshotBody({ ...columnsHeader, count: entries.length }, body.text);
+        if (!parsed.ok) throw new Error(parsed.error.message);
+        const columns = snapshotColumnsOf(parsed.message)!;
+        const fromColumns = columns.keys.map((key, i) => ({
+          key,
+          type: columns.types[i],
+          value: columns.values[i],
+          auditId: columns.auditIds[columns.audit[i]!],
+          dryRun: columns.dryRun[i] === 1,
+        }));
+        expect(fromColumns).toEqual(entries);
+        expect(parsed.message.entries).toEqual(entries);
+        expect(parsed.message.entries).toBe(parsed.message.entries);
+        expect({ ...parsed.message }).toEqual({ ...parsed.message, entries });
+      }),
+    );
+  });
+
+  it('give columns only for an indicator columns-v1 body, and none once its entries are replaced', () => {
+    const parsed = parseSnapshotBody(columnsHeader, JSON.stringify(goodColumns));
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    expect(snapshotColumnsOf(parsed.message)?.values).toEqual(['1.2.3.4', 'http://a.example/x:1']);
+    parsed.message.entries = [];
+    expect(snapshotColumnsOf(parsed.message)).toBeUndefined();
+    expect(parsed.message.entries).toEqual([]);
+    const exclusions = { ...columnsHeader, stream: 'exc:g:0b1592ab-1111-4222-8333-444455556666', count: 1 };
+    const excluded = parseSnapshotBody(exclusions, '{"keys":["HOST:a"]}');
+    expect(excluded.ok && snapshotColumnsOf(excluded.message)).toBeUndefined();
+    const array = parseSnapshotBody({ ...columnsHeader, format: 'entries-v1' }, JSON.stringify(indicators));
+    expect(array.ok && snapshotColumnsOf(array.message)).toBeUndefined();
   });
 });

@@ -6,9 +6,16 @@
 // validates the bytes, so it stays plain TypeScript.
 
 import { z } from 'zod';
+import type { StreamEntry } from './entries';
 import { PROTOCOL_VERSION, type SnapshotMessage } from './messages';
-import { validateServerMessage, type ParseResult, type ProtocolError } from './parse';
-import { checkColumnsBody, encodeColumnsBody } from './snapshot-columns';
+import { validateServerMessage, type ParseResult, type ProtocolError, type ProtocolIssue } from './parse';
+import {
+  checkExclusionColumnsBody,
+  checkIndicatorColumnsBody,
+  encodeColumnsBody,
+  indicatorEntriesOf,
+  type IndicatorColumns,
+} from './snapshot-columns';
 import { SNAPSHOT_BODY_FORMATS, snapshotFormatOfKind, type SnapshotBodyFormat } from './snapshot-formats';
 import { isStreamId, streamKindOf, type StreamId } from './stream-ids';
 
@@ -118,19 +125,60 @@ function entriesMessage(header: SnapshotFrameHeader, entries: unknown): ParseRes
 function columnsMessage(header: SnapshotFrameHeader, body: unknown): ParseResult<SnapshotMessage> {
   const kind = streamKindOf(header.stream);
   if (kind === 'settings') return invalid(`snapshot body: ${header.format} does not carry a settings stream`);
-  const checked = checkColumnsBody(kind, header.count, body);
-  if (!checked.ok) {
-    const { path, message } = checked.issue;
-    return {
-      ok: false,
-      error: {
-        code: 'invalid_message',
-        message: `invalid snapshot body (${header.format}): ${path === '' ? message : `${path}: ${message}`}`,
-        issues: [checked.issue],
-      },
-    };
+  if (kind === 'exclusions') {
+    const checked = checkExclusionColumnsBody(header.count, body);
+    if (!checked.ok) return columnsRefusal(header, checked.issue);
+    return { ok: true, message: messageOf(header, checked.entries) };
   }
-  return { ok: true, message: messageOf(header, checked.entries) };
+  const checked = checkIndicatorColumnsBody(header.count, body);
+  if (!checked.ok) return columnsRefusal(header, checked.issue);
+  return { ok: true, message: indicatorColumnsMessage(header, checked.columns) };
+}
+
+function columnsRefusal(
+  header: SnapshotFrameHeader,
+  issue: ProtocolIssue,
+): { ok: false; error: ProtocolError } {
+  const { path, message } = issue;
+  return {
+    ok: false,
+    error: {
+      code: 'invalid_message',
+      message: `invalid snapshot body (${header.format}): ${path === '' ? message : `${path}: ${message}`}`,
+      issues: [issue],
+    },
+  };
+}
+
+/** The checked columns an indicator snapshot message was decoded from (see `snapshotColumnsOf`). */
+const decodedColumns = new WeakMap<SnapshotMessage, IndicatorColumns>();
+
+/**
+ * The columns a snapshot message decoded by `parseSnapshotBody` from an indicator `columns-v1` body came as, every
+ * entry checked (see IndicatorColumns); undefined for any other message, or once its `entries` were replaced. A
+ * reader that takes them (the firewall agent's matcher build) never makes an object per entry.
+ */
+export function snapshotColumnsOf(message: SnapshotMessage): IndicatorColumns | undefined {
+  return decodedColumns.get(message);
+}
+
+/**
+ * The snapshot message of checked indicator columns. Its `entries` are made from the columns when first read (then
+ * kept), so a reader of the columns skips them and any other reader sees the message a JSON array body gives.
+ */
+function indicatorColumnsMessage(header: SnapshotFrameHeader, columns: IndicatorColumns): SnapshotMessage {
+  const message: SnapshotMessage = messageOf(header, [] as StreamEntry[]);
+  let entries: StreamEntry[] | undefined;
+  Object.defineProperty(message, 'entries', {
+    enumerable: true,
+    get: () => (entries ??= indicatorEntriesOf(columns)),
+    set: (replaced: StreamEntry[]) => {
+      decodedColumns.delete(message);
+      entries = replaced;
+    },
+  });
+  decodedColumns.set(message, columns);
+  return message;
 }
 
 /** The snapshot message a frame's header and entries stand for. */

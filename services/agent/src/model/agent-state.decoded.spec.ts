@@ -2,6 +2,7 @@ import { decodeSnapshot } from '@threatline/agent-client';
 import {
   encodeSnapshotBody,
   encodeSnapshotFrame,
+  snapshotColumnsOf,
   stateChecksumOf,
   type SnapshotMessage,
   type StreamEntry,
@@ -43,6 +44,10 @@ async function decoded(
   return result.message;
 }
 
+/** Applies a decoded snapshot as the stream connection does: with the columns of an indicator columns-v1 body. */
+const applyDecoded = (state: AgentState, message: SnapshotMessage) =>
+  state.applyDecodedSnapshot(message, snapshotColumnsOf(message));
+
 /** A third each of addresses, domains and URLs: enough for a rebuild of the matcher (20,000 keys or more). */
 function mixed(count: number, auditId = 'MDR-20261123-AAAAAAAA'): StreamEntry[] {
   return Array.from({ length: count }, (_, i) =>
@@ -75,7 +80,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
         [ids.xops, xops],
         [ids.tenant, tenant],
       ] as const) {
-        expect((await state.applyDecodedSnapshot(await decoded(stream, entries))).status).toBe('applied');
+        expect((await applyDecoded(state, await decoded(stream, entries))).status).toBe('applied');
         const same = stream === ids.xops ? parsed.ids.xops : parsed.ids.tenant;
         expect((await parsed.state.applySnapshot(snapshot(same, entries))).status).toBe('applied');
       }
@@ -106,7 +111,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
     );
     // One interned string: a later snapshot's entries carry the very same one.
     const again = stateWith();
-    await again.state.applyDecodedSnapshot(await decoded(again.ids.tenant, tenant, { format: 'entries-v1' }));
+    await applyDecoded(again.state, await decoded(again.ids.tenant, tenant, { format: 'entries-v1' }));
     const first = [...again.state.stream(again.ids.tenant)!.entries.values()][0] as { auditId: string };
     expect(new Set(auditIds)).toEqual(new Set([first.auditId]));
   });
@@ -115,7 +120,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
     it(`refuses a snapshot whose checksum differs, naming both, and changes nothing (${size} entries)`, async () => {
       const { state, ids } = stateWith();
       const before = [ioc('ipv4', '203.0.113.9')];
-      await state.applyDecodedSnapshot(await decoded(ids.tenant, before));
+      await applyDecoded(state, await decoded(ids.tenant, before));
       const matcher = state.matcher;
       const bad = await decoded(ids.tenant, mixed(size), {
         seq: 40_000,
@@ -145,7 +150,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
   it('refuses a key twice in a frame that did not come from the decoder, and changes nothing', async () => {
     const { state, ids } = stateWith();
     const before = [ioc('ipv4', '203.0.113.9')];
-    await state.applyDecodedSnapshot(await decoded(ids.tenant, before));
+    await applyDecoded(state, await decoded(ids.tenant, before));
     const twice = [ioc('domain', 'evil.example'), ioc('domain', 'evil.example', 'MDR-20261124-BBBBBBBB')];
     const frame: DecodedSnapshotFrame = {
       stream: ids.tenant,
@@ -166,9 +171,9 @@ describe('AgentState.applyDecodedSnapshot', () => {
     it(`refuses a value that is not normalized, which the decoder lets through, and changes nothing (${size} entries)`, async () => {
       const { state, ids } = stateWith();
       const before = [ioc('ipv4', '203.0.113.9')];
-      await state.applyDecodedSnapshot(await decoded(ids.tenant, before));
+      await applyDecoded(state, await decoded(ids.tenant, before));
       const entries = [...mixed(size), ioc('domain', 'UPPER.example')];
-      const outcome = await state.applyDecodedSnapshot(await decoded(ids.tenant, entries, { epoch: 2 }));
+      const outcome = await applyDecoded(state, await decoded(ids.tenant, entries, { epoch: 2 }));
       expect(outcome).toMatchObject({
         status: 'resync',
         reason: expect.stringContaining(`snapshot of ${ids.tenant}`),
@@ -186,7 +191,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
   it('refuses a key twice in a large snapshot (a matcher rebuild) that did not come from the decoder, and changes nothing', async () => {
     const { state, ids } = stateWith();
     const before = [ioc('ipv4', '203.0.113.9')];
-    await state.applyDecodedSnapshot(await decoded(ids.tenant, before));
+    await applyDecoded(state, await decoded(ids.tenant, before));
     const matcher = state.matcher;
     const twice = [
       ...mixed(30_000),
@@ -221,7 +226,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
       ioc('cidr', '198.51.100.0/24'),
       ioc('url', '198.51.100.0/24', 'MDR-20261124-BBBBBBBB'),
     ];
-    expect((await state.applyDecodedSnapshot(await decoded(ids.tenant, entries))).status).toBe('applied');
+    expect((await applyDecoded(state, await decoded(ids.tenant, entries))).status).toBe('applied');
     expect((await parsed.state.applySnapshot(snapshot(parsed.ids.tenant, entries))).status).toBe('applied');
     expect(state.stream(ids.tenant)!.checksum).toBe(stateChecksumOf(ids.tenant, entries));
     expect(state.matcher.checksums()).toEqual(parsed.state.matcher.checksums());
@@ -241,7 +246,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
       [ids.xops, parsed.ids.xops, mixed(24_000, 'XOPS-20261123-AAAAAAAA')],
     ] as const;
     for (const [stream, same, entries] of frames) {
-      expect((await state.applyDecodedSnapshot(await decoded(stream, [...entries]))).status).toBe('applied');
+      expect((await applyDecoded(state, await decoded(stream, [...entries]))).status).toBe('applied');
       expect((await parsed.state.applySnapshot(snapshot(same, [...entries]))).status).toBe('applied');
       expect(state.matcher.checksums()).toEqual(parsed.state.matcher.checksums());
       expect(sortedEntries(state)).toEqual(sortedEntries(AgentState.derive(state.streams)));
@@ -251,7 +256,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
   it('applies deltas after a large snapshot taken as a list, indexing its keys then', async () => {
     const { state, ids } = stateWith();
     const tenant = mixed(30_000);
-    await state.applyDecodedSnapshot(await decoded(ids.tenant, tenant));
+    await applyDecoded(state, await decoded(ids.tenant, tenant));
     const frame = deltas(ids.tenant, tenant, tenant.length + 1, [
       { op: 'remove', key: tenant[1]!.key },
       { op: 'upsert', entry: ioc('domain', 'later.example') },
@@ -265,11 +270,11 @@ describe('AgentState.applyDecodedSnapshot', () => {
 
   it('keeps deciding on the matcher it has while it reads a large snapshot', async () => {
     const { state, ids } = stateWith();
-    await state.applyDecodedSnapshot(await decoded(ids.tenant, [ioc('ipv4', '203.0.113.9')]));
+    await applyDecoded(state, await decoded(ids.tenant, [ioc('ipv4', '203.0.113.9')]));
     let applied = false;
-    const applying = state
-      .applyDecodedSnapshot(await decoded(ids.tenant, mixed(40_000), { epoch: 2 }))
-      .then(() => (applied = true));
+    const applying = applyDecoded(state, await decoded(ids.tenant, mixed(40_000), { epoch: 2 })).then(
+      () => (applied = true),
+    );
     let decisionsMeanwhile = 0;
     while (!applied) {
       expect(state.matcher.check(outbound({ dstIp: '203.0.113.9' }), state.settings).action).toBe('drop');
@@ -280,5 +285,67 @@ describe('AgentState.applyDecodedSnapshot', () => {
     expect(decisionsMeanwhile).toBeGreaterThan(1);
     expect(state.matcher.check(outbound({ dstIp: '203.0.113.9' }), state.settings).action).toBe('allow');
     expect(state.matcher.check(outbound({ domain: 'host1.example' }), state.settings).action).toBe('drop');
+  });
+
+  it("builds a large snapshot from the decoder's columns without reading its entries, making them only when read", async () => {
+    const { state, ids } = stateWith();
+    const tenant = mixed(30_000);
+    const message = await decoded(ids.tenant, tenant);
+    const frame: DecodedSnapshotFrame = {
+      stream: message.stream,
+      epoch: message.epoch,
+      seq: message.seq,
+      checksum: message.checksum,
+      get entries(): StreamEntry[] {
+        throw new Error('the entries were read');
+      },
+    };
+    expect((await state.applyDecodedSnapshot(frame, snapshotColumnsOf(message))).status).toBe('applied');
+    expect(state.matcher.check(outbound({ domain: 'host1.example' }), state.settings).action).toBe('drop');
+    const held = state.stream(ids.tenant)!;
+    expect(held).toMatchObject({ size: tenant.length, checksum: stateChecksumOf(ids.tenant, tenant) });
+    expect([...held.values()]).toEqual(tenant);
+    expect(sortedEntries(state)).toEqual(sortedEntries(AgentState.derive(state.streams)));
+  });
+
+  it('refuses a key twice in large columns that did not come from the decoder, and changes nothing', async () => {
+    const { state, ids } = stateWith();
+    const before = [ioc('ipv4', '203.0.113.9')];
+    await applyDecoded(state, await decoded(ids.tenant, before));
+    const matcher = state.matcher;
+    const twice = [
+      ...mixed(30_000),
+      ioc('domain', 'evil.example'),
+      ioc('domain', 'evil.example', 'MDR-20261124-BBBBBBBB'),
+    ];
+    const unique = await decoded(ids.tenant, twice.slice(0, -1));
+    const columns = snapshotColumnsOf(unique)!;
+    const last = twice.at(-1) as { key: string; type: 'domain'; value: string; auditId: string };
+    const withTwice = {
+      keys: [...columns.keys, last.key],
+      types: [...columns.types, last.type],
+      values: [...columns.values, last.value],
+      auditIds: [...columns.auditIds, last.auditId],
+      audit: Uint32Array.from([...columns.audit, columns.auditIds.length]),
+      dryRun: Uint8Array.from([...columns.dryRun, 0]),
+    };
+    const frame: DecodedSnapshotFrame = {
+      stream: ids.tenant,
+      epoch: 2,
+      seq: twice.length,
+      checksum: stateChecksumOf(ids.tenant, twice),
+      entries: twice,
+    };
+    expect(await state.applyDecodedSnapshot(frame, withTwice)).toEqual({
+      status: 'resync',
+      reason: `snapshot of ${ids.tenant}: holds domain:evil.example twice`,
+    });
+    expect(state.matcher).toBe(matcher);
+    expect(state.stream(ids.tenant)).toMatchObject({
+      epoch: 1,
+      seq: 1,
+      checksum: stateChecksumOf(ids.tenant, before),
+    });
+    expect(state.matcher.check(outbound({ domain: 'evil.example' }), state.settings).action).toBe('allow');
   });
 });

@@ -10,7 +10,7 @@ import {
   type MatcherDelta,
 } from '@threatline/matcher';
 import { DEFAULT_SETTINGS, type AgentSettings } from './settings';
-import { IndicatorColumns } from './indicator-columns';
+import { IndicatorColumns, entriesOfColumns, type DecodedColumns } from './indicator-columns';
 import {
   SNAPSHOT_SLICE,
   nextTurn,
@@ -20,6 +20,7 @@ import {
   type SnapshotEntries,
 } from './snapshot-entries';
 import {
+  internAuditId,
   parseEntry,
   streamShape,
   type StreamShape,
@@ -28,7 +29,7 @@ import {
   type SettingsEntry,
   type StreamEntry,
 } from './stream-entry';
-import { StreamState, type HeldEntries } from './stream-state';
+import { DeferredEntries, StreamState, type HeldEntries } from './stream-state';
 
 export interface SnapshotFrame {
   stream: string;
@@ -173,16 +174,19 @@ export class AgentState {
 
   /**
    * Applies a snapshot as @threatline/protocol's decoder gave it (the stream connection's frames): its entries
-   * are not parsed again. Everything else is as in `applySnapshot`, the checksum check included.
+   * are not parsed again. Everything else is as in `applySnapshot`, the checksum check included. `columns`: the
+   * checked columns the decoder read an indicator snapshot from (`snapshotColumnsOf`), which the short way builds
+   * from without reading `frame.entries` (whose objects are then never made).
    */
-  applyDecodedSnapshot(frame: DecodedSnapshotFrame): Promise<ApplyOutcome> {
+  applyDecodedSnapshot(frame: DecodedSnapshotFrame, columns?: DecodedColumns): Promise<ApplyOutcome> {
     const stream = this.streamMap.get(frame.stream);
+    const count = columns?.keys.length ?? frame.entries.length;
     if (
       stream?.shape.kind === 'indicators' &&
-      this.rebuilds(stream.size + frame.entries.length) &&
+      this.rebuilds(stream.size + count) &&
       this.indicatorStreams(stream.shape.source!).every((held) => held === stream || held.size === 0)
     ) {
-      return this.replaceFromColumns(stream, frame);
+      return this.replaceFromColumns(stream, frame, columns);
     }
     return this.takeSnapshot(frame, takeDecodedEntries);
   }
@@ -289,11 +293,25 @@ export class AgentState {
    * not hashed again. Otherwise they are read by key and hashed as in `takeSnapshot`, which refuses a key twice.
    * Nothing changes unless everything holds.
    */
-  private async replaceFromColumns(stream: StreamState, frame: DecodedSnapshotFrame): Promise<ApplyOutcome> {
+  private async replaceFromColumns(
+    stream: StreamState,
+    frame: DecodedSnapshotFrame,
+    decoded: DecodedColumns | undefined,
+  ): Promise<ApplyOutcome> {
     const where = `snapshot of ${frame.stream}`;
     const source = stream.shape.source!;
-    const entries = frame.entries as readonly IndicatorEntry[];
-    const columns = await readDecodedColumns(source, entries);
+    let columns: IocColumns;
+    let listed: readonly IndicatorEntry[] | DeferredEntries;
+    if (decoded === undefined) {
+      const entries = frame.entries as readonly IndicatorEntry[];
+      columns = await readDecodedColumns(source, entries);
+      listed = entries;
+    } else {
+      const auditIds = decoded.auditIds.map(internAuditId);
+      const { types, values, audit, dryRun } = decoded;
+      columns = { source, types, values, auditIds, audit, dryRun };
+      listed = new DeferredEntries(decoded.keys.length, () => entriesOfColumns(decoded, auditIds));
+    }
     const other = this.buildInput(source === 'MDR' ? 'XOPS' : 'MDR');
     const build = new ColumnsBuild([columns, ...other.columns], other.entries, this.exclusionEntries());
     let matcher: Matcher;
@@ -305,12 +323,13 @@ export class AgentState {
         return { status: 'resync', reason: `${where}: ${error.message}` };
       throw error;
     }
-    let held: HeldEntries = entries;
+    let held: HeldEntries = listed;
     let sum: StateChecksum;
     if (build.replaced === 0) {
       const sums = matcher.checksums();
       sum = StateChecksum.fromHex(source === 'MDR' ? sums.mdr : sums.xops);
     } else {
+      const entries = listed instanceof DeferredEntries ? listed.list : listed;
       const read = await takeDecodedEntries(stream.shape, entries);
       if (typeof read === 'string') return { status: 'resync', reason: `${where}: ${read}` };
       ({ entries: held, sum } = read);
@@ -323,7 +342,8 @@ export class AgentState {
       };
     }
     const changes = noChanges();
-    for (const values of [stream.values(), entries]) noteTypes(stream.shape, values, changes);
+    noteTypes(stream.shape, stream.values(), changes);
+    noteIndicatorTypes(columns.types, changes);
     stream.replace(held, sum, frame.epoch, frame.seq);
     this.matcher = matcher;
     this.dirty.add(stream.id);
@@ -533,6 +553,15 @@ function noteTypes(shape: StreamShape, entries: Iterable<StreamEntry>, changes: 
     else if ((entry as IndicatorEntry).type === 'domain') changes.domains = true;
     else if ((entry as IndicatorEntry).type !== 'url') changes.addresses = true;
     if (shape.kind !== 'indicators' || (changes.domains && changes.addresses)) return;
+  }
+}
+
+/** Marks in `changes` what indicators of these types touch (a column of types: no entry objects needed). */
+function noteIndicatorTypes(types: ArrayLike<IocEntry['type']>, changes: StateChanges): void {
+  for (let i = 0; i < types.length && !(changes.domains && changes.addresses); i++) {
+    const type = types[i];
+    if (type === 'domain') changes.domains = true;
+    else if (type !== 'url') changes.addresses = true;
   }
 }
 

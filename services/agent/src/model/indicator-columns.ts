@@ -1,5 +1,9 @@
 import type { IocColumns, IocSource, IocType } from '@threatline/matcher';
+// A type only: the protocol's runtime (zod) is not loaded before the agent serves decisions.
+import type { IndicatorColumns as DecodedColumns } from '@threatline/protocol';
 import type { IndicatorEntry } from './stream-entry';
+
+export type { DecodedColumns };
 
 /**
  * A stream's indicators as the columns of @threatline/matcher's ColumnsBuild: the build then makes no object per
@@ -64,4 +68,23 @@ export class IndicatorColumns {
       dryRun: this.dryRun.subarray(0, this.count),
     };
   }
+}
+
+/**
+ * The entries of a snapshot that came as columns (libs/protocol's checked IndicatorColumns), with the agent's own
+ * (interned) copies of its audit IDs, `auditIds[i]` standing for the columns' `auditIds[i]`.
+ */
+export function entriesOfColumns(columns: DecodedColumns, auditIds: readonly string[]): IndicatorEntry[] {
+  const { keys, types, values, audit, dryRun } = columns;
+  const entries = new Array<IndicatorEntry>(keys.length);
+  for (let index = 0; index < keys.length; index++) {
+    entries[index] = {
+      key: keys[index]!,
+      type: types[index]!,
+      value: values[index]!,
+      auditId: auditIds[audit[index]!]!,
+      dryRun: dryRun[index] === 1,
+    };
+  }
+  return entries;
 }

@@ -3,7 +3,25 @@ import { EntryHasher } from './entry-hasher';
 import type { StreamEntry, StreamShape } from './stream-entry';
 
 /** A stream's entries: by key, or as the list a snapshot gave (distinct keys) until something needs them by key. */
-export type HeldEntries = Map<string, StreamEntry> | readonly StreamEntry[];
+export type HeldEntries = Map<string, StreamEntry> | readonly StreamEntry[] | DeferredEntries;
+
+/**
+ * A snapshot's entries (distinct keys) not yet made into objects: a snapshot that came as columns is built into the
+ * matcher from them, and its entry objects are made only when something reads them (a save, a delta), after the
+ * new matcher serves decisions.
+ */
+export class DeferredEntries {
+  private made: readonly StreamEntry[] | null = null;
+
+  constructor(
+    readonly size: number,
+    private readonly make: () => readonly StreamEntry[],
+  ) {}
+
+  get list(): readonly StreamEntry[] {
+    return (this.made ??= this.make());
+  }
+}
 
 /** Everything a stream holds: what a snapshot replaces. */
 export interface StreamContent {
@@ -25,7 +43,7 @@ export interface StreamContent {
 export class StreamState {
   private readonly hasher: EntryHasher;
   private keyed: Map<string, StreamEntry> | null = null;
-  private listed: readonly StreamEntry[] = [];
+  private listed: readonly StreamEntry[] | DeferredEntries = [];
 
   constructor(
     readonly id: string,
@@ -47,8 +65,9 @@ export class StreamState {
   /** The entries by key (indexed here on first use after a snapshot taken as a list). */
   get entries(): Map<string, StreamEntry> {
     if (this.keyed === null) {
+      const listed = this.list();
       const keyed = new Map<string, StreamEntry>();
-      for (let i = 0; i < this.listed.length; i++) keyed.set(this.listed[i]!.key, this.listed[i]!);
+      for (let i = 0; i < listed.length; i++) keyed.set(listed[i]!.key, listed[i]!);
       this.keyed = keyed;
       this.listed = [];
     }
@@ -56,12 +75,19 @@ export class StreamState {
   }
 
   get size(): number {
-    return this.keyed === null ? this.listed.length : this.keyed.size;
+    if (this.keyed !== null) return this.keyed.size;
+    return this.listed instanceof DeferredEntries ? this.listed.size : this.listed.length;
   }
 
   /** The entries, without indexing them by key. */
   values(): Iterable<StreamEntry> {
-    return this.keyed === null ? this.listed : this.keyed.values();
+    return this.keyed === null ? this.list() : this.keyed.values();
+  }
+
+  /** The listed entries, made into objects now if they were deferred. */
+  private list(): readonly StreamEntry[] {
+    if (this.listed instanceof DeferredEntries) this.listed = this.listed.list;
+    return this.listed;
   }
 
   get checksum(): string {

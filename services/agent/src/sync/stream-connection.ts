@@ -1,5 +1,11 @@
 import { StreamSocket, type BackoffOptions, type StreamSocketEnd } from '@threatline/agent-client';
-import { CLOSE_CODES, EVENTS_ERROR_CODES, PROTOCOL_VERSION, type ServerMessage } from '@threatline/protocol';
+import {
+  CLOSE_CODES,
+  EVENTS_ERROR_CODES,
+  PROTOCOL_VERSION,
+  snapshotColumnsOf,
+  type ServerMessage,
+} from '@threatline/protocol';
 import type { ThreatEvent } from '../events/threat-event';
 import { errorText, type AgentLog } from '../log';
 import type { AgentState, ApplyOutcome, StateChanges } from '../model/agent-state';
@@ -181,8 +187,9 @@ export class StreamConnection {
         return;
       case 'snapshot': {
         this.awaitingSnapshot.delete(message.stream);
-        // StreamSocket hands over only frames the protocol's decoder checked, entries included.
-        const outcome = await state.applyDecodedSnapshot(message);
+        // StreamSocket hands over only frames the protocol's decoder checked, entries included; an indicator
+        // snapshot's checked columns too, which the agent builds from without making an object per entry.
+        const outcome = await state.applyDecodedSnapshot(message, snapshotColumnsOf(message));
         // A snapshot that does not add up is the service's problem: asking again would loop, so say it and wait.
         if (outcome.status === 'resync') return this.fail(outcome.reason);
         return this.settle(message.stream, message.epoch, message.seq, outcome);
