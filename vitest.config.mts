@@ -26,6 +26,9 @@ export default defineConfig({
           name: 'unit',
           include: ['libs/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts'],
           environment: 'node',
+          // Property tests run thousands of cases: 1-4 s on a quiet 2-core machine, and a loaded one
+          // (a bench beside the run) has taken one past the 5 s default. A hang still fails.
+          testTimeout: 30_000,
         },
       },
       {
