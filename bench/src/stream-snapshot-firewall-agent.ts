@@ -6,10 +6,14 @@
 // indicator of the stream is a drop: the new matcher has swapped in. The save and ack that follow are not timed.
 // Then the same work split in its steps. Only agents in the process's heap (collected between agents, never during
 // one).
-// argv: <url> <stream> <entries expected> <probe domain> <credential>...
-// Prints one JSON line: { agents: [{ ms, frameInMs, bytes }], steps: { receivedMs, decodeMs, applyMs } }.
+// Mode `cold`: one agent only, the process's first, as a firewall just enrolled starts its agent: its code has never
+// run (no JIT warm-up), its heap is as the start left it (no collection first), and no steps follow. Its `sinceStartMs`
+// is from the process's start to the drop (module loading included).
+// argv: <url> <stream> <entries expected> <probe domain> <warm|cold> <credential>...
+// Prints one JSON line: { agents: [{ ms, frameInMs, bytes, sinceStartMs }], steps?: { receivedMs, decodeMs, applyMs } }.
 import { AgentState, StateStore, StreamConnection } from '@threatline/agent';
 import { decodeSnapshot } from '@threatline/agent-client';
+import { snapshotColumnsOf } from '@threatline/protocol';
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
@@ -17,11 +21,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstSnapshotFrame } from './stream-snapshot-frame';
 
-const [url, stream, expected, probe, ...credentials] = process.argv.slice(2) as [
+const [url, stream, expected, probe, mode, ...credentials] = process.argv.slice(2) as [
   string,
   string,
   string,
   string,
+  'warm' | 'cold',
   ...string[],
 ];
 const wallClock = (): number => performance.timeOrigin + performance.now();
@@ -51,6 +56,8 @@ interface Timed {
   /** When half the bytes were in, i.e. within the snapshot frame: the gateway's share of `ms`. */
   frameInMs: number;
   bytes: number;
+  /** From the process's start (performance.timeOrigin) to the drop. */
+  sinceStartMs: number;
 }
 
 async function viaAgent(credential: string): Promise<Timed> {
@@ -88,11 +95,11 @@ async function viaAgent(credential: string): Promise<Timed> {
   await rm(stateDir, { recursive: true, force: true });
   if (failure !== null || Number.isNaN(at))
     throw new Error(`agent: ${failure ?? 'no drop on the probe in 60 s'}`);
-  return { ms: at - started, frameInMs: frameIn - started, bytes };
+  return { ms: at - started, frameInMs: frameIn - started, bytes, sinceStartMs: at - performance.timeOrigin };
 }
 
 /** The same work in its steps: when the frame is in (raw socket), then the agent-client decoder the connection
- *  uses, then AgentState's apply of the decoded frame. */
+ *  uses, then AgentState's apply of the decoded frame (with the decoder's columns, as the connection applies it). */
 async function steps(credential: string): Promise<{ receivedMs: number; decodeMs: number; applyMs: number }> {
   const started = wallClock();
   const frame = await firstSnapshotFrame(url, credential, stream);
@@ -102,7 +109,7 @@ async function steps(credential: string): Promise<{ receivedMs: number; decodeMs
   if (!decoded.ok) throw new Error(decoded.error.message);
   const state = AgentState.empty();
   state.holdStreams([stream]);
-  const outcome = await state.applyDecodedSnapshot(decoded.message);
+  const outcome = await state.applyDecodedSnapshot(decoded.message, snapshotColumnsOf(decoded.message));
   const t2 = wallClock();
   if (outcome.status !== 'applied' || !dropsProbe(state))
     throw new Error(`steps: ${JSON.stringify(outcome)}`);
@@ -110,6 +117,11 @@ async function steps(credential: string): Promise<{ receivedMs: number; decodeMs
 }
 
 async function main(): Promise<void> {
+  if (mode === 'cold') {
+    if (credentials.length !== 1) throw new Error('cold: one agent per process');
+    process.stdout.write(`${JSON.stringify({ agents: [await viaAgent(credentials[0]!)] })}\n`);
+    return;
+  }
   const agents: Timed[] = [];
   const last = credentials.pop()!;
   for (const credential of credentials) {

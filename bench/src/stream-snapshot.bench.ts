@@ -8,6 +8,9 @@
 //   Time = from the connection's start to the agent's decision on an indicator of the stream being a drop: the
 //   same steps, then the agent's own checks, its stream state and the build of its compiled matcher, which swaps
 //   in at the end (stream-snapshot-firewall-agent.ts).
+// - stream.snapshot_100k.agent_cold: the same, each agent the first and only one of a process just started, as on a
+//   firewall just enrolled: its code runs for the first time (the warm entry's agents follow others in their
+//   process, on code the JIT has optimized).
 // Bytes = the payload a fresh agent receives. The first agent finds the gateway cold (it reads and gzips the
 // snapshot); later ones share the encoded frame.
 import type { PrismaClient } from '@threatline/db';
@@ -33,6 +36,8 @@ const INDICATORS = 100_000;
 const WARM_AGENTS = 7;
 /** Fresh firewall agents timed after the first of their process (its code still unoptimized). */
 const WARM_FIREWALL_AGENTS = 15;
+/** Firewall agents each in a process just started, one after the other. */
+const COLD_FIREWALL_AGENTS = 9;
 /** A domain of the stream (indicator 1 of indicatorChanges): the firewall agent must drop it. */
 const PROBE_DOMAIN = 'host1.example1.com';
 
@@ -75,10 +80,13 @@ interface Fetched {
   bytes: number;
   /** Firewall agents only: when the snapshot frame was in. */
   frameInMs?: number;
+  /** Firewall agents only: from the process's start to the drop. */
+  sinceStartMs?: number;
 }
 
 interface AgentsRun {
   agents: Fetched[];
+  /** Not in a cold firewall agent's run. */
   steps: { receivedMs: number; decodeMs: number; applyMs: number };
 }
 
@@ -123,7 +131,7 @@ async function main(): Promise<void> {
   let server;
   try {
     const { prisma } = environment.database;
-    const fleet = await makeFleet(prisma, 1, WARM_AGENTS + WARM_FIREWALL_AGENTS + 6);
+    const fleet = await makeFleet(prisma, 1, WARM_AGENTS + WARM_FIREWALL_AGENTS + COLD_FIREWALL_AGENTS + 6);
     const tenantId = fleet.tenantIds[0]!;
     const stream = mdrTenantStreamId(tenantId);
     await writeState(prisma, stream);
@@ -143,12 +151,13 @@ async function main(): Promise<void> {
     const p50 = round1(percentile(times, 50));
     const bytes = warm[0]!.bytes;
     // The firewall agent, in a process of its own, on the same (now warm) gateway.
+    const firewallAgents = firewalls.slice(WARM_AGENTS + 4);
     const agentRun = await freshAgents(
       'stream-snapshot-firewall-agent.js',
       server.streamUrl,
-      firewalls.slice(WARM_AGENTS + 4),
+      firewallAgents.slice(0, WARM_FIREWALL_AGENTS + 2),
       stream,
-      [PROBE_DOMAIN],
+      [PROBE_DOMAIN, 'warm'],
     );
     const [agentColdCode, ...agents] = agentRun.agents;
     const agentTimes = agents.map((agent) => agent.ms).sort((a, b) => a - b);
@@ -160,6 +169,24 @@ async function main(): Promise<void> {
     const frameIn = agents.map((agent) => agent.frameInMs!).sort((a, b) => a - b);
     const ownShare = agents.map((agent) => agent.ms - agent.frameInMs!).sort((a, b) => a - b);
     const reencoded = agents.filter((agent) => agent.frameInMs! > 4 * percentile(frameIn, 50)).length;
+    // Firewall agents each in a process just started (the gateway still warm): a firewall's first snapshot.
+    const coldAgents: Fetched[] = [];
+    for (const firewall of firewallAgents.slice(WARM_FIREWALL_AGENTS + 2)) {
+      const coldRun = await freshAgents(
+        'stream-snapshot-firewall-agent.js',
+        server.streamUrl,
+        [firewall],
+        stream,
+        [PROBE_DOMAIN, 'cold'],
+      );
+      coldAgents.push(coldRun.agents[0]!);
+    }
+    const sorted = (values: number[]): number[] => values.sort((a, b) => a - b);
+    const coldTimes = sorted(coldAgents.map((agent) => agent.ms));
+    const coldP50 = round1(percentile(coldTimes, 50));
+    const coldFrameIn = sorted(coldAgents.map((agent) => agent.frameInMs!));
+    const coldOwnShare = sorted(coldAgents.map((agent) => agent.ms - agent.frameInMs!));
+    const coldSinceStart = sorted(coldAgents.map((agent) => agent.sinceStartMs!));
     recordResults([
       {
         name: 'stream.snapshot_100k',
@@ -205,6 +232,28 @@ async function main(): Promise<void> {
           `of which: frame in after ${round1(agentSteps.receivedMs)} ms, gunzip+parse+validate ` +
           `${round1(agentSteps.decodeMs)} ms, AgentState apply (checks, checksum, stream state, matcher build) ` +
           `${round1(agentSteps.applyMs)} ms.`,
+      },
+      {
+        name: 'stream.snapshot_100k.agent_cold',
+        unit: 'ms',
+        value: coldP50,
+        p50: coldP50,
+        p95: round1(percentile(coldTimes, 95)),
+        p99: round1(percentile(coldTimes, 99)),
+        baseline: {
+          name: 'CrowdSec 1.4.6 startup pull of 100k decisions (recorded constant)',
+          value: CROWDSEC_STARTUP_100K_MS,
+        },
+        ratio: round1(CROWDSEC_STARTUP_100K_MS / coldP50),
+        target: '<= 250 ms, <= 2 MB on the wire',
+        note:
+          `fresh firewall agent in a process just started (its code never run before: a firewall just enrolled), ` +
+          `connection start -> its decision on an indicator of the 100k-entry stream is a drop, as ` +
+          `stream.snapshot_100k.agent; ${coldAgents.length} processes one after the other, the gateway warm; ` +
+          `frame in after p50 ${round1(percentile(coldFrameIn, 50))} ms; from the frame in to the drop p50 ` +
+          `${round1(percentile(coldOwnShare, 50))} ms, p95 ${round1(percentile(coldOwnShare, 95))} ms; from the ` +
+          `process's start to the drop (module loading included) p50 ${round1(percentile(coldSinceStart, 50))} ms, ` +
+          `p95 ${round1(percentile(coldSinceStart, 95))} ms.`,
       },
       {
         name: 'stream.snapshot_100k_bytes',
