@@ -312,6 +312,7 @@ export class AgentState {
       columns = { source, types, values, auditIds, audit, dryRun };
       listed = new DeferredEntries(decoded.keys.length, () => entriesOfColumns(decoded, auditIds));
     }
+    primeBuild(columns);
     const other = this.buildInput(source === 'MDR' ? 'XOPS' : 'MDR');
     const build = new ColumnsBuild([columns, ...other.columns], other.entries, this.exclusionEntries());
     let matcher: Matcher;
@@ -562,6 +563,46 @@ function noteIndicatorTypes(types: ArrayLike<IocEntry['type']>, changes: StateCh
     const type = types[i];
     if (type === 'domain') changes.domains = true;
     else if (type !== 'url') changes.addresses = true;
+  }
+}
+
+/** Entries a priming build takes, spread over the snapshot. */
+const PRIME_ENTRIES = 256;
+
+/**
+ * Builds a throwaway matcher from a few entries spread over `columns`, the types taken in turn, so the build's
+ * per-entry code has seen every type before the JIT optimizes it. A snapshot's keys come sorted, hence grouped by
+ * type (all domains, then addresses, then URLs): without this, code optimized on the first type is thrown away at the
+ * first entry of the next (no type feedback for its path), in each function a build calls per entry, and warms up
+ * again from the interpreter.
+ */
+function primeBuild(columns: IocColumns): void {
+  const count = columns.values.length;
+  const byType = new Map<IocEntry['type'], number[]>();
+  for (let i = 0; i < count; i += Math.max(1, Math.floor(count / PRIME_ENTRIES))) {
+    const type = columns.types[i]!;
+    const picked = byType.get(type);
+    if (picked === undefined) byType.set(type, [i]);
+    else picked.push(i);
+  }
+  const order: number[] = [];
+  const lists = [...byType.values()];
+  for (let turn = 0; lists.some((picked) => turn < picked.length); turn++) {
+    for (const picked of lists) if (turn < picked.length) order.push(picked[turn]!);
+  }
+  const sample: IocColumns = {
+    source: columns.source,
+    types: order.map((i) => columns.types[i]!),
+    values: order.map((i) => columns.values[i]!),
+    auditIds: columns.auditIds,
+    audit: order.map((i) => columns.audit[i]!),
+    dryRun: order.map((i) => columns.dryRun[i]!),
+  };
+  try {
+    new ColumnsBuild([sample]).finish();
+  } catch (error) {
+    // A value the matcher refuses: the real build says so.
+    if (!(error instanceof MatcherInputError)) throw error;
   }
 }
 
