@@ -79,8 +79,8 @@ export class PartitionRepository {
     return this.prisma.$executeRaw`
       DELETE FROM threat_event
       WHERE occurred_at < ${before}
-        AND (occurred_at, id) IN (
-          SELECT e.occurred_at, e.id FROM threat_event e
+        AND (firewall_id, occurred_at, id) IN (
+          SELECT e.firewall_id, e.occurred_at, e.id FROM threat_event e
           WHERE e.occurred_at < ${before}
             AND e.tenant_id IN (SELECT t.id FROM tenant t WHERE t.event_retention_days = ${days})
           LIMIT ${limit})`;

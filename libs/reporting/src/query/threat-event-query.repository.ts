@@ -114,7 +114,7 @@ export class ThreatEventQueryRepository {
   /**
    * At most `take` events after `after`, newest first, with their firewall and feed. In two steps: the page's keys
    * first, from the tenant index alone when the filters are on its columns (index-only: no heap row is read for
-   * the events the filters skip), then the rows of those keys by primary key.
+   * the events the filters skip; it includes the firewall), then the rows of those keys by primary key.
    */
   page(query: ResolvedEventQuery, after: EventPosition | undefined, take: number): Promise<ThreatEventRow[]> {
     const conditions = conditionsOf(query);
@@ -127,7 +127,7 @@ export class ThreatEventQueryRepository {
     // provider's feed description appear by reporting its audit ID.
     return this.prisma.$queryRaw<ThreatEventRow[]>`
       WITH keys AS MATERIALIZED (
-        SELECT e.occurred_at, e.id FROM threat_event e
+        SELECT e.firewall_id, e.occurred_at, e.id FROM threat_event e
         WHERE ${Prisma.join(conditions, ' AND ')}
         ORDER BY e.occurred_at DESC, e.id DESC
         LIMIT ${take}
@@ -140,7 +140,7 @@ export class ThreatEventQueryRepository {
         p.endpoint_process AS "endpointProcess", f.serial AS "firewallSerial", f.hostname AS "firewallHostname",
         fd.description AS "feedDescription", fd.source::text AS "feedSource", fd.dry_run AS "feedDryRun"
       FROM keys k
-      JOIN threat_event p ON p.occurred_at = k.occurred_at AND p.id = k.id
+      JOIN threat_event p ON p.firewall_id = k.firewall_id AND p.occurred_at = k.occurred_at AND p.id = k.id
       LEFT JOIN firewall f ON f.id = p.firewall_id AND f.tenant_id = p.tenant_id
       LEFT JOIN LATERAL (
         SELECT feed.description, feed.source, feed.dry_run FROM feed
