@@ -324,6 +324,14 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   return field('used_cpu_user') + field('used_cpu_sys');
 }
 
+/** WAL written by the whole server so far (pg_stat_wal): bytes and full-page images. */
+async function walStats(pool: pg.Pool): Promise<{ bytes: number; fpi: number }> {
+  const { rows } = await pool.query<{ bytes: string; fpi: string }>(
+    'SELECT wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal',
+  );
+  return { bytes: Number(rows[0]!.bytes), fpi: Number(rows[0]!.fpi) };
+}
+
 async function storedCount(pool: pg.Pool): Promise<number> {
   return Number((await pool.query('SELECT count(*) AS n FROM threat_event')).rows[0].n);
 }
@@ -376,6 +384,7 @@ async function main(): Promise<void> {
 
     const waitKey = `${prefix}:threat-event-ingest:wait`;
     const backendsBefore = await backendCpuSeconds(pool);
+    const walBefore = await walStats(pool);
     const cpuBefore = {
       gateway: cpuSecondsOf(gateway.child.pid!),
       workers: workers.reduce((sum, worker) => sum + cpuSecondsOf(worker.pid!), 0),
@@ -425,6 +434,15 @@ async function main(): Promise<void> {
       postgres: perEvent(cpuSecondsSince(backendsBefore, await backendCpuSeconds(pool))),
       redis: perEvent((await redisCpuSeconds(redis)) - cpuBefore.redis),
     };
+    const walAfter = await walStats(pool);
+    const wal = {
+      bytes: Math.round((walAfter.bytes - walBefore.bytes) / Math.max(1, tally.acked)),
+      fullPages: Math.round(((walAfter.fpi - walBefore.fpi) / Math.max(1, tally.acked)) * 1000) / 1000,
+    };
+    console.log(
+      `  WAL per event (the whole server: other work on it counts too): ${wal.bytes} bytes, ` +
+        `${wal.fullPages} full-page images`,
+    );
     console.log(
       `  CPU µs per event: gateway ${cpu.gateway}, worker(s) ${cpu.workers}, simulated agents ${cpu.agents}, ` +
         `PostgreSQL backends ${cpu.postgres}, Redis ${cpu.redis}`,
@@ -456,7 +474,8 @@ async function main(): Promise<void> {
           `batches of ${BATCH} in flight each) -> services/stream (validation, BullMQ enqueue, eventsAck) -> ` +
           `${WORKERS} services/worker -> PostgreSQL; CPU µs per event: gateway ${cpu.gateway}, worker(s) ` +
           `${cpu.workers}, simulated agents ${cpu.agents}, PostgreSQL backends ${cpu.postgres}, Redis ${cpu.redis} ` +
-          `(the whole server: other work on it counts too); ` +
+          `(the whole server: other work on it counts too); WAL per event ${wal.bytes} bytes, ${wal.fullPages} ` +
+          `full-page images (the whole server); ` +
           `load average ` +
           `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${cpus().length} cores during the run`,
       },
