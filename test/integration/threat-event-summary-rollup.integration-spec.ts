@@ -152,13 +152,13 @@ describe('threatEventSummary over cached rollups', () => {
   }
 
   /**
-   * A busy tenant over the last 50 hours: each hour has 150 indicators seen twice (more than a rollup lists), one
+   * A busy tenant over the last 62 hours: each hour has 150 indicators seen twice (more than a rollup lists), one
    * indicator seen once an hour (never listed by an hour, the most counted over a day), a few heavy ones, every kind
    * of action, dry run and source, and events in the last minutes (hours not cached yet).
    */
   function busyHours(firewalls: readonly string[]): { firewallId: string; event: ThreatEvent }[] {
     const events: { firewallId: string; event: ThreatEvent }[] = [];
-    for (let hour = 0; hour < 50; hour++) {
+    for (let hour = 0; hour < 62; hour++) {
       const at = (i: number, of: number) => ago(hour * HOUR + Math.floor(((i + 0.5) / of) * HOUR));
       const add = (i: number, of: number, overrides: Partial<ThreatEvent>) =>
         events.push({
@@ -250,7 +250,10 @@ describe('threatEventSummary over cached rollups', () => {
   afterAll(() => api?.close());
 
   it('equals a naive count over cached days, cached hours, partial edge hours and the current hour', async () => {
-    const from = new Date(now - 49 * HOUR - 17 * MINUTE);
+    // From 12:43 UTC the day before yesterday, whatever the time now: 11 complete hours before a whole day, so
+    // both kinds of rollup are used (a range of the last 49 hours held no complete hour outside whole days
+    // between 00:00 and 01:17 UTC).
+    const from = new Date(Math.floor(now / BUCKET_MS.DAY) * BUCKET_MS.DAY - 35 * HOUR - 17 * MINUTE);
     const to = new Date(now);
     for (const [bucket, top] of [
       ['HOUR', 5],
