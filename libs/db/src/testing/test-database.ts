@@ -25,6 +25,9 @@ const TEMPLATE_PREFIX = 'threatline_template_';
 const TEMPLATE_LOCK_SQL = `SELECT pg_advisory_lock(hashtextextended('threatline test template', 0))`;
 const TEMPLATE_UNLOCK_SQL = `SELECT pg_advisory_unlock(hashtextextended('threatline test template', 0))`;
 
+/** Templates of other migration sets left in place for concurrent runs (database OIDs give their age). */
+const OTHER_TEMPLATES_KEPT = 3;
+
 let template: Promise<string> | undefined;
 
 function adminUrl(): string {
@@ -63,12 +66,19 @@ async function buildTemplate(): Promise<string> {
     await admin.query(TEMPLATE_LOCK_SQL);
     try {
       const existing = await admin.query<{ datname: string; datistemplate: boolean }>(
-        `SELECT datname, datistemplate FROM pg_database WHERE datname LIKE $1`,
+        `SELECT datname, datistemplate FROM pg_database WHERE datname LIKE $1 ORDER BY oid DESC`,
         [`${TEMPLATE_PREFIX}%`],
       );
       if (existing.rows.some((row) => row.datname === name && row.datistemplate)) return name;
-      // Templates of older migration sets, and a half-built one a crashed run left behind.
-      for (const row of existing.rows) {
+      // A half-built template a crashed run left behind (builds hold the lock), and the oldest templates of other
+      // migration sets. The newest few stay: a run of another checkout (another branch, uncommitted migrations)
+      // may be using one right now, and dropping it would fail that run's next CREATE DATABASE.
+      const built = existing.rows.filter((row) => row.datistemplate);
+      const stale = [
+        ...existing.rows.filter((row) => !row.datistemplate),
+        ...built.slice(OTHER_TEMPLATES_KEPT),
+      ];
+      for (const row of stale) {
         await admin.query(`ALTER DATABASE "${row.datname}" WITH IS_TEMPLATE false`);
         await admin.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
       }
