@@ -66,6 +66,29 @@ function stateWith() {
   return { state, ids };
 }
 
+/**
+ * A state whose tenant stream holds one address (at epoch 1, seq 1), and a check that a refused snapshot left it
+ * so: the same matcher, the same stream position and checksum, the address still dropped, nothing else dropped.
+ */
+async function stateWithOneAddress() {
+  const { state, ids } = stateWith();
+  const before = [ioc('ipv4', '203.0.113.9')];
+  await applyDecoded(state, await decoded(ids.tenant, before));
+  const matcher = state.matcher;
+  const expectUnchanged = () => {
+    expect(state.matcher).toBe(matcher);
+    expect(state.stream(ids.tenant)).toMatchObject({
+      epoch: 1,
+      seq: 1,
+      checksum: stateChecksumOf(ids.tenant, before),
+    });
+    expect(state.matcher.check(outbound({ dstIp: '203.0.113.9' }), state.settings).action).toBe('drop');
+    for (const domain of ['evil.example', 'host1.example'])
+      expect(state.matcher.check(outbound({ domain }), state.settings).action).toBe('allow');
+  };
+  return { state, ids, expectUnchanged };
+}
+
 const sortedEntries = (state: AgentState) =>
   state.matcher.entries().sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 
@@ -118,10 +141,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
 
   for (const size of [30, 30_000]) {
     it(`refuses a snapshot whose checksum differs, naming both, and changes nothing (${size} entries)`, async () => {
-      const { state, ids } = stateWith();
-      const before = [ioc('ipv4', '203.0.113.9')];
-      await applyDecoded(state, await decoded(ids.tenant, before));
-      const matcher = state.matcher;
+      const { state, ids, expectUnchanged } = await stateWithOneAddress();
       const bad = await decoded(ids.tenant, mixed(size), {
         seq: 40_000,
         epoch: 2,
@@ -136,21 +156,12 @@ describe('AgentState.applyDecodedSnapshot', () => {
           ),
         ),
       });
-      expect(state.matcher).toBe(matcher);
-      expect(state.stream(ids.tenant)).toMatchObject({
-        epoch: 1,
-        seq: 1,
-        checksum: stateChecksumOf(ids.tenant, before),
-      });
-      expect(state.matcher.check(outbound({ dstIp: '203.0.113.9' }), state.settings).action).toBe('drop');
-      expect(state.matcher.check(outbound({ domain: 'host1.example' }), state.settings).action).toBe('allow');
+      expectUnchanged();
     });
   }
 
   it('refuses a key twice in a frame that did not come from the decoder, and changes nothing', async () => {
-    const { state, ids } = stateWith();
-    const before = [ioc('ipv4', '203.0.113.9')];
-    await applyDecoded(state, await decoded(ids.tenant, before));
+    const { state, ids, expectUnchanged } = await stateWithOneAddress();
     const twice = [ioc('domain', 'evil.example'), ioc('domain', 'evil.example', 'MDR-20261124-BBBBBBBB')];
     const frame: DecodedSnapshotFrame = {
       stream: ids.tenant,
@@ -163,36 +174,24 @@ describe('AgentState.applyDecodedSnapshot', () => {
       status: 'resync',
       reason: `snapshot of ${ids.tenant}: holds domain:evil.example twice`,
     });
-    expect(state.stream(ids.tenant)).toMatchObject({ epoch: 1, seq: 1 });
-    expect(state.matcher.check(outbound({ domain: 'evil.example' }), state.settings).action).toBe('allow');
+    expectUnchanged();
   });
 
   for (const size of [30, 30_000]) {
     it(`refuses a value that is not normalized, which the decoder lets through, and changes nothing (${size} entries)`, async () => {
-      const { state, ids } = stateWith();
-      const before = [ioc('ipv4', '203.0.113.9')];
-      await applyDecoded(state, await decoded(ids.tenant, before));
+      const { state, ids, expectUnchanged } = await stateWithOneAddress();
       const entries = [...mixed(size), ioc('domain', 'UPPER.example')];
       const outcome = await applyDecoded(state, await decoded(ids.tenant, entries, { epoch: 2 }));
       expect(outcome).toMatchObject({
         status: 'resync',
         reason: expect.stringContaining(`snapshot of ${ids.tenant}`),
       });
-      expect(state.stream(ids.tenant)).toMatchObject({
-        epoch: 1,
-        seq: 1,
-        checksum: stateChecksumOf(ids.tenant, before),
-      });
-      expect(state.matcher.check(outbound({ dstIp: '203.0.113.9' }), state.settings).action).toBe('drop');
-      expect(state.matcher.check(outbound({ domain: 'host1.example' }), state.settings).action).toBe('allow');
+      expectUnchanged();
     });
   }
 
   it('refuses a key twice in a large snapshot (a matcher rebuild) that did not come from the decoder, and changes nothing', async () => {
-    const { state, ids } = stateWith();
-    const before = [ioc('ipv4', '203.0.113.9')];
-    await applyDecoded(state, await decoded(ids.tenant, before));
-    const matcher = state.matcher;
+    const { state, ids, expectUnchanged } = await stateWithOneAddress();
     const twice = [
       ...mixed(30_000),
       ioc('domain', 'evil.example'),
@@ -209,13 +208,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
       status: 'resync',
       reason: `snapshot of ${ids.tenant}: holds domain:evil.example twice`,
     });
-    expect(state.matcher).toBe(matcher);
-    expect(state.stream(ids.tenant)).toMatchObject({
-      epoch: 1,
-      seq: 1,
-      checksum: stateChecksumOf(ids.tenant, before),
-    });
-    expect(state.matcher.check(outbound({ domain: 'evil.example' }), state.settings).action).toBe('allow');
+    expectUnchanged();
   });
 
   it('takes a large snapshot holding a value both as a network and as a URL with the checksum of all its entries, as the parsing path does', async () => {
@@ -309,10 +302,7 @@ describe('AgentState.applyDecodedSnapshot', () => {
   });
 
   it('refuses a key twice in large columns that did not come from the decoder, and changes nothing', async () => {
-    const { state, ids } = stateWith();
-    const before = [ioc('ipv4', '203.0.113.9')];
-    await applyDecoded(state, await decoded(ids.tenant, before));
-    const matcher = state.matcher;
+    const { state, ids, expectUnchanged } = await stateWithOneAddress();
     const twice = [
       ...mixed(30_000),
       ioc('domain', 'evil.example'),
@@ -340,12 +330,6 @@ describe('AgentState.applyDecodedSnapshot', () => {
       status: 'resync',
       reason: `snapshot of ${ids.tenant}: holds domain:evil.example twice`,
     });
-    expect(state.matcher).toBe(matcher);
-    expect(state.stream(ids.tenant)).toMatchObject({
-      epoch: 1,
-      seq: 1,
-      checksum: stateChecksumOf(ids.tenant, before),
-    });
-    expect(state.matcher.check(outbound({ domain: 'evil.example' }), state.settings).action).toBe('allow');
+    expectUnchanged();
   });
 });
