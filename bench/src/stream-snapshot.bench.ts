@@ -265,7 +265,7 @@ async function main(): Promise<void> {
         },
         ratio: round1(CROWDSEC_STARTUP_100K_BYTES / bytes),
         target: '<= 2,000,000 bytes',
-        note: `payload of all five streams of a fresh agent, the 100k-entry one a binary frame of its gzip'ed columns-v1 body`,
+        note: `payload of all five streams of a fresh agent, the 100k-entry one a binary frame of its gzip'ed indicators-bin-v1 body`,
       },
     ]);
   } finally {

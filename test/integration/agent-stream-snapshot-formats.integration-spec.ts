@@ -3,6 +3,7 @@ import {
   indicatorEntry,
   mdrTenantStreamId,
   parseSnapshotBody,
+  parseSnapshotBytes,
   PROTOCOL_VERSION,
   stateChecksumOf,
   type StreamEntry,
@@ -17,12 +18,14 @@ import { makeFirewall, makeGroup, makeTenant } from '../support/factories';
 interface ReceivedSnapshot {
   header: Record<string, unknown>;
   body: string;
+  bytes: Buffer;
 }
 
 /**
  * Snapshot body formats are negotiated: an agent names in hello the formats it reads, and one
  * that names none (an agent from before formats were named) gets `entries-v1` frames whose
- * header has no `format`, exactly as before. A gateway upgrade never cuts off the fleet.
+ * header has no `format`, exactly as before; one from before indicators-bin-v1 gets columns-v1.
+ * A gateway upgrade never cuts off the fleet.
  */
 describe('agent stream: snapshot body formats', () => {
   let cluster: StreamCluster;
@@ -57,8 +60,8 @@ describe('agent stream: snapshot body formats', () => {
       const headerLength = frame.readUInt32BE(0);
       const header = JSON.parse(frame.subarray(4, 4 + headerLength).toString()) as Record<string, unknown>;
       const raw = frame.subarray(4 + headerLength);
-      const body = (header.encoding === 'gzip' ? gunzipSync(raw) : raw).toString();
-      return { header, body };
+      const bytes = header.encoding === 'gzip' ? gunzipSync(raw) : raw;
+      return { header, body: bytes.toString(), bytes };
     } finally {
       socket.close();
     }
@@ -103,7 +106,19 @@ describe('agent stream: snapshot body formats', () => {
     expect(stateChecksumOf(mdr, entries)).toBe(header.checksum);
   });
 
-  it('sends columns-v1 to an agent that reads it, ignoring format names it does not know', async () => {
+  it('sends indicators-bin-v1 to an agent that reads it: the same entries, the same checksum', async () => {
+    const { header, bytes } = await snapshotFor({
+      snapshotFormats: ['entries-v1', 'columns-v1', 'indicators-bin-v1'],
+    });
+    expect(header.format).toBe('indicators-bin-v1');
+    const decoded = parseSnapshotBytes(decodeSnapshotHeader(header), bytes);
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    expect(stateChecksumOf(mdr, decoded.message.entries)).toBe(header.checksum);
+    const byKey = (a: StreamEntry, b: StreamEntry) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    expect([...decoded.message.entries].sort(byKey)).toEqual([...entries].sort(byKey));
+  });
+
+  it('sends columns-v1 to an agent that reads it and not indicators-bin-v1, ignoring format names it does not know', async () => {
     const { header, body } = await snapshotFor({
       snapshotFormats: ['columns-v9', 'columns-v1', 'entries-v1'],
     });

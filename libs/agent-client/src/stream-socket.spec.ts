@@ -106,7 +106,7 @@ describe('StreamSocket', () => {
         v: PROTOCOL_VERSION,
         agent: { version: 'test' },
         streams: [CURSOR],
-        snapshotFormats: ['entries-v1', 'columns-v1'],
+        snapshotFormats: ['entries-v1', 'columns-v1', 'indicators-bin-v1'],
       },
     ]);
     expect(events.received[0]).toMatchObject({ type: 'welcome', firewallId: FIREWALL_ID });
@@ -157,7 +157,7 @@ describe('StreamSocket', () => {
     await until(() => events.received.length === 2);
     expect(closes).toEqual([CLOSE_CODES.malformedFrame]);
     expect(events.violations).toEqual([
-      'snapshot header: format: must be a snapshot body format this side reads (entries-v1, columns-v1)',
+      'snapshot header: format: must be a snapshot body format this side reads (entries-v1, columns-v1, indicators-bin-v1)',
     ]);
     expect(events.received.map((message) => message.type)).toEqual(['welcome', 'welcome']);
   });

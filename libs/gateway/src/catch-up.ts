@@ -118,13 +118,13 @@ export class CatchUp {
       this.draining.add(task);
       return;
     }
-    if (
-      answer.kind === 'snapshot' &&
-      answer.format !== undefined &&
-      snapshotFormatFor(answer.format, connection.snapshotFormats) !== answer.format
-    ) {
+    const format =
+      answer.kind === 'snapshot' && answer.format !== undefined
+        ? snapshotFormatFor(answer.format, connection.snapshotFormats)
+        : undefined;
+    if (answer.kind === 'snapshot' && format !== undefined && format !== answer.format) {
       try {
-        answer = await this.frames.inEntriesFormat(channel.id, answer);
+        answer = await this.frames.inFormat(channel.id, answer, format);
       } catch (error) {
         this.logger.warn(`converting a snapshot of ${channel.id} failed, retrying: ${String(error)}`);
         this.draining.add(task);

@@ -46,7 +46,7 @@ export interface GatewayOptions {
   snapshotReuseMaxDeltas: number;
   snapshotReuseMaxAgeMs: number;
   /**
-   * Resume answers and latest snapshots, with the entries-v1 copies made of them, take at most this many bytes in
+   * Resume answers and latest snapshots, with the copies in other formats made of them, take at most this many bytes in
    * all (least recently used out first).
    */
   resumeCacheMaxBytes: number;

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { streamKindOf, type StreamId } from '@threatline/protocol';
+import { streamKindOf, type SnapshotBodyFormat, type StreamId } from '@threatline/protocol';
 import { StreamReader } from '@threatline/streams';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
 import { GatewayMetrics } from './gateway-metrics';
 import { SharedFrameCache } from './shared-frame-cache';
 import type { StreamHead } from './stream-channel';
-import { encodeDeltasFrame, encodeSnapshot, toEntriesFormat, type StreamFrame } from './stream-frames';
+import { encodeDeltasFrame, encodeSnapshot, toFormat, type StreamFrame } from './stream-frames';
 
 /** The log has nothing after a position: it is the head, whose state sums to `checksum`. */
 export interface CurrentPosition {
@@ -110,15 +110,14 @@ export class ResumeFrames {
   }
 
   /**
-   * A snapshot frame in `entries-v1`, for an agent that does not read the frame's own format:
-   * converted once per kept frame and kept with it, within the cache's bytes (a 100k-indicator
-   * copy is ~1.6x its columns-v1 frame). A failed conversion is not kept: the next round tries again.
+   * A snapshot frame in another format (`columns-v1` or `entries-v1`), for an agent that does not
+   * read the frame's own one: converted once per kept frame and format and kept with it, within the
+   * cache's bytes (a 100k-indicator entries-v1 copy is ~2.6x the indicators-bin-v1 frame, a
+   * columns-v1 copy about the same). A failed conversion is not kept: the next round tries again.
    */
-  inEntriesFormat(streamId: StreamId, frame: StreamFrame): Promise<StreamFrame> {
-    // The copy of a frame under this name is always made here, so it is a StreamFrame.
-    return this.cache.copyOf(frame, ENTRIES_COPY, () =>
-      toEntriesFormat(streamId, frame),
-    ) as Promise<StreamFrame>;
+  inFormat(streamId: StreamId, frame: StreamFrame, format: SnapshotBodyFormat): Promise<StreamFrame> {
+    // The copy of a frame under a format's name is always made here, so it is a StreamFrame.
+    return this.cache.copyOf(frame, format, () => toFormat(streamId, frame, format)) as Promise<StreamFrame>;
   }
 
   close(): void {
@@ -158,9 +157,6 @@ export class ResumeFrames {
     void this.cache.set(latestKey(streamId), snapshot, ttlMs).catch(() => undefined);
   }
 }
-
-/** The name of a snapshot frame's `entries-v1` copy in the cache. */
-const ENTRIES_COPY = 'entries-v1';
 
 function latestKey(streamId: StreamId): string {
   return `${streamId} latest snapshot`;

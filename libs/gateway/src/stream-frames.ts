@@ -1,11 +1,15 @@
 import {
   decodeSnapshotFrame,
+  encodeIndicatorBinarySnapshot,
   encodeServerMessage,
+  encodeSnapshotBody,
   encodeSnapshotFrame,
   parseSnapshotBody,
+  parseSnapshotBytes,
   PROTOCOL_VERSION,
-  type SnapshotBody,
+  streamKindOf,
   type SnapshotBodyFormat,
+  type SnapshotFrameHeader,
   type StreamId,
 } from '@threatline/protocol';
 import type { ReadSinceResult } from '@threatline/streams';
@@ -66,52 +70,93 @@ export function encodeDeltasFrame(streamId: StreamId, read: DeltasRead): StreamF
 }
 
 /**
- * A snapshot as one binary frame (the protocol's snapshot-frame layout) whose body is the text
- * PostgreSQL laid out, gzip'ed once, off the event loop: no parse, no per-connection compression.
+ * A snapshot as one binary frame (the protocol's snapshot-frame layout), gzip'ed once, off the event
+ * loop: no per-connection work. Its body is the text PostgreSQL laid out (no parse), but for an
+ * indicator stream, whose columns-v1 text is checked and laid out again as indicators-bin-v1 bytes
+ * (see toIndicatorBytes): the format agents check and apply fastest, worth a parse here once per
+ * read, shared by every agent.
  */
-export function encodeSnapshot(streamId: StreamId, read: SnapshotRead): Promise<StreamFrame> {
-  return snapshotFrame(streamId, read, read.count, read.body);
+export async function encodeSnapshot(streamId: StreamId, read: SnapshotRead): Promise<StreamFrame> {
+  const bytes = read.body.format === 'columns-v1' ? toIndicatorBytes(streamId, read) : null;
+  if (bytes !== null) return snapshotFrame(streamId, read, read.count, 'indicators-bin-v1', bytes);
+  return snapshotFrame(streamId, read, read.count, read.body.format, Buffer.from(read.body.text));
 }
 
 /**
- * The same snapshot with an `entries-v1` body, for agents that do not read the stream's own
- * format (agents from before it): the body is decoded and checked as an agent would, then laid
- * out again. Rare and cached by the caller, so it may cost a parse.
+ * The indicators-bin-v1 body of an indicator stream's columns-v1 snapshot, or null: another kind, or a
+ * value not printable ASCII (normalized values are; such a stream is sent as it was read).
  */
-export async function toEntriesFormat(streamId: StreamId, frame: StreamFrame): Promise<StreamFrame> {
+function toIndicatorBytes(streamId: StreamId, read: SnapshotRead): Uint8Array | null {
+  if (streamKindOf(streamId) !== 'indicators') return null;
+  const parsed = parseSnapshotBody(
+    headerOf(streamId, read, read.count, 'columns-v1', 'identity'),
+    read.body.text,
+  );
+  if (!parsed.ok) throw new Error(`snapshot of ${streamId} does not parse: ${parsed.error.message}`);
+  return encodeIndicatorBinarySnapshot(parsed.message);
+}
+
+/**
+ * The same snapshot in another format, for agents that do not read the frame's own one (agents
+ * from before it): `columns-v1` for an indicators-bin-v1 frame, `entries-v1` for any. The body is
+ * decoded and checked as an agent would, then laid out again. Rare and cached by the caller, so it
+ * may cost a parse.
+ */
+export async function toFormat(
+  streamId: StreamId,
+  frame: StreamFrame,
+  format: SnapshotBodyFormat,
+): Promise<StreamFrame> {
   const decoded = decodeSnapshotFrame(frame.data);
   if (!decoded.ok) throw new Error(`snapshot of ${streamId} does not decode: ${decoded.error.message}`);
   const { header, body } = decoded;
-  const text = Buffer.from(header.encoding === 'gzip' ? await gunzipAsync(body) : body).toString('utf8');
-  const parsed = parseSnapshotBody(header, text);
+  const parsed = parseSnapshotBytes(header, header.encoding === 'gzip' ? await gunzipAsync(body) : body);
   if (!parsed.ok) throw new Error(`snapshot of ${streamId} does not parse: ${parsed.error.message}`);
+  const message = parsed.message;
+  const bytes =
+    format === 'indicators-bin-v1'
+      ? encodeIndicatorBinarySnapshot(message)
+      : Buffer.from(
+          format === 'columns-v1'
+            ? encodeSnapshotBody(streamId, message.entries).text
+            : JSON.stringify(message.entries),
+        );
+  if (bytes === null) throw new Error(`snapshot of ${streamId} cannot be laid out as ${format}`);
   const position = { epoch: header.epoch, seq: header.seq, checksum: header.checksum };
-  return snapshotFrame(streamId, position, header.count, {
-    format: 'entries-v1',
-    text: JSON.stringify(parsed.message.entries),
-  });
+  return snapshotFrame(streamId, position, header.count, format, bytes);
+}
+
+function headerOf(
+  streamId: StreamId,
+  position: { epoch: number; seq: number; checksum: string },
+  count: number,
+  format: SnapshotBodyFormat,
+  encoding: 'gzip' | 'identity',
+): SnapshotFrameHeader {
+  const { epoch, seq, checksum } = position;
+  return {
+    type: 'snapshot',
+    v: PROTOCOL_VERSION,
+    stream: streamId,
+    epoch,
+    seq,
+    checksum,
+    count,
+    format,
+    encoding,
+  };
 }
 
 async function snapshotFrame(
   streamId: StreamId,
   position: { epoch: number; seq: number; checksum: string },
   count: number,
-  body: SnapshotBody,
+  format: SnapshotBodyFormat,
+  bytes: Uint8Array,
 ): Promise<StreamFrame> {
-  const bytes = Buffer.from(body.text);
   const compress = bytes.length >= GZIP_FROM_BYTES;
   const frame = encodeSnapshotFrame(
-    {
-      type: 'snapshot',
-      v: PROTOCOL_VERSION,
-      stream: streamId,
-      epoch: position.epoch,
-      seq: position.seq,
-      checksum: position.checksum,
-      count,
-      format: body.format,
-      encoding: compress ? 'gzip' : 'identity',
-    },
+    headerOf(streamId, position, count, format, compress ? 'gzip' : 'identity'),
     compress ? await gzipAsync(bytes) : bytes,
   );
   return {
@@ -123,6 +168,6 @@ async function snapshotFrame(
     count,
     data: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength),
     binary: true,
-    format: body.format,
+    format,
   };
 }

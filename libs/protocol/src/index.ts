@@ -8,4 +8,5 @@ export * from './close-codes';
 export * from './parse';
 export * from './snapshot-frame';
 export * from './snapshot-formats';
-export type { IndicatorColumns } from './snapshot-columns';
+export { keyOfColumns, type IndicatorColumns } from './snapshot-columns';
+export { encodeIndicatorBinaryBody, type IndicatorColumnsInput } from './snapshot-binary';

@@ -101,7 +101,9 @@ function fieldsIssue(
  * object per entry. Every entry is checked as `checkColumnsBody` checks it (keys distinct).
  */
 export interface IndicatorColumns {
-  keys: readonly string[];
+  count: number;
+  /** The keys as a columns-v1 body sent them; an indicators-bin-v1 body has none (`keyOfColumns` makes them). */
+  keys?: readonly string[];
   types: readonly IndicatorEntry['type'][];
   values: readonly string[];
   auditIds: readonly string[];
@@ -172,6 +174,7 @@ function checkIndicatorColumns(columns: Record<string, unknown[]>, count: number
   return {
     ok: true,
     columns: {
+      count,
       keys: keys as readonly string[],
       types,
       values,
@@ -184,11 +187,11 @@ function checkIndicatorColumns(columns: Record<string, unknown[]>, count: number
 
 /** The entries of checked indicator columns, as a JSON array body would have given them. */
 export function indicatorEntriesOf(columns: IndicatorColumns): IndicatorEntry[] {
-  const { keys, types, values, auditIds, audit, dryRun } = columns;
-  const entries = new Array<IndicatorEntry>(keys.length);
-  for (let index = 0; index < keys.length; index++) {
+  const { count, types, values, auditIds, audit, dryRun } = columns;
+  const entries = new Array<IndicatorEntry>(count);
+  for (let index = 0; index < count; index++) {
     entries[index] = {
-      key: keys[index]!,
+      key: keyOfColumns(columns, index),
       type: types[index]!,
       value: values[index]!,
       auditId: auditIds[audit[index]!]!,
@@ -196,6 +199,11 @@ export function indicatorEntriesOf(columns: IndicatorColumns): IndicatorEntry[] 
     };
   }
   return entries;
+}
+
+/** Entry `index`'s key: as sent, or made of its type and value. */
+export function keyOfColumns(columns: IndicatorColumns, index: number): string {
+  return columns.keys?.[index] ?? `${columns.types[index]!}:${columns.values[index]!}`;
 }
 
 /** The type a `<type>:<value>` key starts with (`colon`: where its first ':' is), if one of `types`. */

@@ -11,4 +11,15 @@ describe('snapshotFormatFor', () => {
     expect(snapshotFormatFor('columns-v1', undefined)).toBe('entries-v1');
     expect(snapshotFormatFor('entries-v1', undefined)).toBe('entries-v1');
   });
+
+  it('falls back from indicators-bin-v1 to columns-v1, then to entries-v1', () => {
+    const all = ['entries-v1', 'columns-v1', 'indicators-bin-v1'];
+    expect(snapshotFormatFor('indicators-bin-v1', all)).toBe('indicators-bin-v1');
+    // An agent from before indicators-bin-v1.
+    expect(snapshotFormatFor('indicators-bin-v1', ['entries-v1', 'columns-v1'])).toBe('columns-v1');
+    expect(snapshotFormatFor('indicators-bin-v1', ['entries-v1'])).toBe('entries-v1');
+    expect(snapshotFormatFor('indicators-bin-v1', undefined)).toBe('entries-v1');
+    // Never a format better than the frame's own: a columns-v1 frame is not sent as bytes.
+    expect(snapshotFormatFor('columns-v1', all)).toBe('columns-v1');
+  });
 });

@@ -134,7 +134,7 @@ describe('binary snapshot frames', () => {
 
     const future = { ...header, format: 'columns-v2' } as unknown as SnapshotFrameHeader;
     expect(refused(encodeSnapshotFrame(future, new Uint8Array()))).toBe(
-      'snapshot header: format: must be a snapshot body format this side reads (entries-v1, columns-v1)',
+      'snapshot header: format: must be a snapshot body format this side reads (entries-v1, columns-v1, indicators-bin-v1)',
     );
   });
 
@@ -232,7 +232,7 @@ describe('binary snapshot frames', () => {
         const parsed = parseSnapshotBody({ ...columnsHeader, count: entries.length }, body.text);
         if (!parsed.ok) throw new Error(parsed.error.message);
         const columns = snapshotColumnsOf(parsed.message)!;
-        const fromColumns = columns.keys.map((key, i) => ({
+        const fromColumns = columns.keys!.map((key, i) => ({
           key,
           type: columns.types[i],
           value: columns.values[i],

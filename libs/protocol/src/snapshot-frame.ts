@@ -6,9 +6,10 @@
 // validates the bytes, so it stays plain TypeScript.
 
 import { z } from 'zod';
-import type { StreamEntry } from './entries';
+import type { IndicatorEntry, StreamEntry } from './entries';
 import { PROTOCOL_VERSION, type SnapshotMessage } from './messages';
 import { validateServerMessage, type ParseResult, type ProtocolError, type ProtocolIssue } from './parse';
+import { checkIndicatorBinaryBody, encodeIndicatorBinaryBody } from './snapshot-binary';
 import {
   checkExclusionColumnsBody,
   checkIndicatorColumnsBody,
@@ -22,9 +23,9 @@ import { isStreamId, streamKindOf, type StreamId } from './stream-ids';
 /** Bound on the header, far above any real one (about 200 bytes). */
 export const MAX_SNAPSHOT_HEADER_BYTES = 4096;
 
-/** A body before its encoding: its format and its text. */
+/** A text body before its encoding: its format and its text. */
 export interface SnapshotBody {
-  format: SnapshotBodyFormat;
+  format: Exclude<SnapshotBodyFormat, 'indicators-bin-v1'>;
   text: string;
 }
 
@@ -69,6 +70,31 @@ export function encodeSnapshotBody(stream: StreamId, entries: SnapshotMessage['e
   return { format: snapshotFormatOfKind(kind), text };
 }
 
+/**
+ * The indicators-bin-v1 body of an indicator stream's snapshot message (its decoded columns when it came as
+ * columns, else its entries), or null: not an indicator stream, or a value that is not printable ASCII (see
+ * snapshot-binary.ts), which another format carries.
+ */
+export function encodeIndicatorBinarySnapshot(message: SnapshotMessage): Uint8Array | null {
+  if (streamKindOf(message.stream) !== 'indicators') return null;
+  const columns = snapshotColumnsOf(message);
+  if (columns !== undefined) return encodeIndicatorBinaryBody(columns);
+  const entries = message.entries as IndicatorEntry[];
+  const auditIds = new Map<string, number>();
+  const audit = entries.map((entry) => {
+    let position = auditIds.get(entry.auditId);
+    if (position === undefined) auditIds.set(entry.auditId, (position = auditIds.size));
+    return position;
+  });
+  return encodeIndicatorBinaryBody({
+    types: entries.map((entry) => entry.type),
+    values: entries.map((entry) => entry.value),
+    auditIds: [...auditIds.keys()],
+    audit,
+    dryRun: entries.map((entry) => (entry.dryRun ? 1 : 0)),
+  });
+}
+
 /** Splits a binary frame into its validated header and its (still encoded) body. */
 export function decodeSnapshotFrame(
   frame: Uint8Array,
@@ -96,11 +122,39 @@ export function decodeSnapshotFrame(
   return { ok: true, header: parsed.data, body: frame.subarray(4 + headerLength) };
 }
 
+/**
+ * The snapshot message of a header and its decoded body bytes (after `header.encoding`), every entry checked as in a
+ * text snapshot: an indicators-bin-v1 body read as bytes, any other as UTF-8 text (`parseSnapshotBody`).
+ */
+export function parseSnapshotBytes(
+  header: SnapshotFrameHeader,
+  body: Uint8Array,
+): ParseResult<SnapshotMessage> {
+  if (header.format !== 'indicators-bin-v1') {
+    let text: string;
+    try {
+      text = decoder.decode(body);
+    } catch (error) {
+      return invalid(`snapshot body: ${(error as Error).message}`);
+    }
+    return parseSnapshotBody(header, text);
+  }
+  if (streamKindOf(header.stream) !== 'indicators') {
+    return invalid(`snapshot body: ${header.format} carries indicator streams only`);
+  }
+  const checked = checkIndicatorBinaryBody(header.count, body);
+  if (!checked.ok) return columnsRefusal(header, checked.issue);
+  return { ok: true, message: indicatorColumnsMessage(header, checked.columns) };
+}
+
 /** The snapshot message of a header and its decoded body text, every entry checked as in a text snapshot. */
 export function parseSnapshotBody(
   header: SnapshotFrameHeader,
   bodyText: string,
 ): ParseResult<SnapshotMessage> {
+  if (header.format === 'indicators-bin-v1') {
+    return invalid(`snapshot body: ${header.format} is bytes, not text (parseSnapshotBytes reads it)`);
+  }
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
@@ -154,7 +208,7 @@ function columnsRefusal(
 const decodedColumns = new WeakMap<SnapshotMessage, IndicatorColumns>();
 
 /**
- * The columns a snapshot message decoded by `parseSnapshotBody` from an indicator `columns-v1` body came as, every
+ * The columns a snapshot message decoded from an indicator `columns-v1` or `indicators-bin-v1` body came as, every
  * entry checked (see IndicatorColumns); undefined for any other message, or once its `entries` were replaced. A
  * reader that takes them (the firewall agent's matcher build) never makes an object per entry.
  */

@@ -180,7 +180,7 @@ export class AgentState {
    */
   applyDecodedSnapshot(frame: DecodedSnapshotFrame, columns?: DecodedColumns): Promise<ApplyOutcome> {
     const stream = this.streamMap.get(frame.stream);
-    const count = columns?.keys.length ?? frame.entries.length;
+    const count = columns?.count ?? frame.entries.length;
     if (
       stream?.shape.kind === 'indicators' &&
       this.rebuilds(stream.size + count) &&
@@ -310,7 +310,7 @@ export class AgentState {
       const auditIds = decoded.auditIds.map(internAuditId);
       const { types, values, audit, dryRun } = decoded;
       columns = { source, types, values, auditIds, audit, dryRun };
-      listed = new DeferredEntries(decoded.keys.length, () => entriesOfColumns(decoded, auditIds));
+      listed = new DeferredEntries(decoded.count, () => entriesOfColumns(decoded, auditIds));
     }
     primeBuild(columns);
     const other = this.buildInput(source === 'MDR' ? 'XOPS' : 'MDR');

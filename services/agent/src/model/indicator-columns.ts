@@ -75,11 +75,12 @@ export class IndicatorColumns {
  * (interned) copies of its audit IDs, `auditIds[i]` standing for the columns' `auditIds[i]`.
  */
 export function entriesOfColumns(columns: DecodedColumns, auditIds: readonly string[]): IndicatorEntry[] {
-  const { keys, types, values, audit, dryRun } = columns;
-  const entries = new Array<IndicatorEntry>(keys.length);
-  for (let index = 0; index < keys.length; index++) {
+  const { count, keys, types, values, audit, dryRun } = columns;
+  const entries = new Array<IndicatorEntry>(count);
+  for (let index = 0; index < count; index++) {
     entries[index] = {
-      key: keys[index]!,
+      // An indicators-bin-v1 body sends no keys: the key is the type and value (protocol's keyOfColumns).
+      key: keys?.[index] ?? `${types[index]!}:${values[index]!}`,
       type: types[index]!,
       value: values[index]!,
       auditId: auditIds[audit[index]!]!,
