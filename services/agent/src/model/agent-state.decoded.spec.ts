@@ -271,6 +271,25 @@ describe.each(['columns-v1', 'indicators-bin-v1'] as const)(
       }
     });
 
+    it('reports what a large snapshot touched, for the derived views: its own types and those it replaced', async () => {
+      const { state, ids } = stateWith();
+      const domains = Array.from({ length: 25_000 }, (_, i) => ioc('domain', `d${i}.example`));
+      const addresses = Array.from({ length: 25_000 }, (_, i) =>
+        ioc('ipv4', `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`),
+      );
+      const touched = async (entries: StreamEntry[], epoch: number) =>
+        (await applyDecoded(state, await decodedAs(ids.tenant, entries, { epoch }))) as { changes: object };
+      expect((await touched(domains, 1)).changes).toEqual({
+        addresses: false,
+        domains: true,
+        exclusions: false,
+        settings: false,
+      });
+      // Addresses replace the domains: both views change.
+      expect((await touched(addresses, 2)).changes).toMatchObject({ addresses: true, domains: true });
+      expect((await touched(mixed(30_000), 3)).changes).toMatchObject({ addresses: true, domains: true });
+    });
+
     it('applies deltas after a large snapshot taken as a list, indexing its keys then', async () => {
       const { state, ids } = stateWith();
       const tenant = mixed(30_000);

@@ -559,11 +559,11 @@ function noteTypes(shape: StreamShape, entries: Iterable<StreamEntry>, changes: 
 
 /** Marks in `changes` what indicators of these types touch (a column of types: no entry objects needed). */
 function noteIndicatorTypes(types: ArrayLike<IocEntry['type']>, changes: StateChanges): void {
-  for (let i = 0; i < types.length && !(changes.domains && changes.addresses); i++) {
-    const type = types[i];
-    if (type === 'domain') changes.domains = true;
-    else if (type !== 'url') changes.addresses = true;
-  }
+  // Array.prototype.includes, a native loop: a snapshot's entries come grouped by type (key order), so a loop here
+  // went through every domain before it met an address, ~5 ms of an agent's first snapshot while not yet optimized.
+  const has = (type: IocEntry['type']): boolean => Array.prototype.includes.call(types, type);
+  changes.domains ||= has('domain');
+  changes.addresses ||= has('ipv4') || has('cidr');
 }
 
 /** Entries a priming build takes, spread over the snapshot. */
