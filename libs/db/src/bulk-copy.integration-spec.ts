@@ -137,6 +137,24 @@ describe.each([
     expect(summary).toEqual({ rows: 2500, nulls: 1250 });
   });
 
+  it('takes the rows in pieces of whole rows, in both calls, as if they were one string', async () => {
+    const pieces = ['1\tone\t\\N\n2\ttwo\tx\n', '3\tgrüße\t\\N\n', '4\tfour\ty\n'];
+    expect(await prisma.copyRows({ into: `${TARGET} (id, label, note)`, rows: pieces })).toBe(4);
+    await prisma.copyThenQuery(
+      { setup: CREATE_STAGE, into: STAGE, rows: ['5\tfive\t\\N\n', '6\tsix\tz\n'] },
+      MOVE,
+      [''],
+    );
+    expect(await stored()).toEqual([
+      { id: 1, label: 'one', note: null },
+      { id: 2, label: 'two', note: 'x' },
+      { id: 3, label: 'grüße', note: null },
+      { id: 4, label: 'four', note: 'y' },
+      { id: 5, label: 'five', note: null },
+      { id: 6, label: 'six', note: 'z' },
+    ]);
+  });
+
   it('copyRows stores all or nothing: a duplicate key refuses the whole batch, and the next one is stored', async () => {
     await prisma.copyRows({ into: TARGET, rows: '1\tfirst\t\\N\n' });
     const duplicate = prisma.copyRows({

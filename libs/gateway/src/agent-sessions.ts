@@ -5,7 +5,7 @@ import {
   CLOSE_CODES,
   closeCodeFor,
   encodeServerMessage,
-  parseClientMessage,
+  parseClientFrame,
   PROTOCOL_VERSION,
   streamsOfFirewall,
   type AckMessage,
@@ -113,7 +113,7 @@ export class AgentSessions {
       connection.close(CLOSE_CODES.malformedFrame, 'agents send JSON text frames only');
       return;
     }
-    const parsed = parseClientMessage(textOf(data));
+    const parsed = parseClientFrame(bytesOf(data));
     if (!parsed.ok) {
       // A batch with a bad event is refused on its own: closing would make the agent resend it forever.
       if (parsed.error.code === 'invalid_events' && parsed.error.batchId && connection.greeted) {
@@ -352,7 +352,7 @@ interface TenantWatch {
   subscription: Promise<Unsubscribe | undefined>;
 }
 
-function textOf(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString();
-  return Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data).toString();
+function bytesOf(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }

@@ -2,8 +2,9 @@ import { defineQueue, type QueueDefinition } from './queue-definition';
 
 /**
  * A batch of threat events as the gateway enqueues it: the events as rows of PostgreSQL COPY text (libs/reporting's
- * encodeEvents), which neither the queue nor the worker turns into objects, with the UTC days (`YYYY-MM-DD`) and
- * hours (`YYYY-MM-DDTHH`, absent in older jobs) they fall on and their number; `delimiter` separates the fields (a tab when absent). Jobs enqueued before this form
+ * encodeEvents), which neither the queue nor the worker turns into objects, in pieces of whole rows (one string in
+ * older jobs), with the UTC days (`YYYY-MM-DD`) and hours (`YYYY-MM-DDTHH`, absent in older jobs) they fall on and
+ * their number; `delimiter` separates the fields (a tab when absent). Jobs enqueued before this form
  * carry `events` as an array of objects instead; the worker still reads them, since an upgrade may find
  * acknowledged batches waiting in Redis.
  */
@@ -12,7 +13,7 @@ export type ThreatEventIngestPayload = {
   batchId: string;
   receivedAt: string;
 } & (
-  | { rows: string; delimiter?: string; days: string[]; hours?: string[]; count: number }
+  | { rows: string | string[]; delimiter?: string; days: string[]; hours?: string[]; count: number }
   | { events: readonly object[] }
 );
 

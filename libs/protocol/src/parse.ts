@@ -3,6 +3,7 @@
 
 import type { z } from 'zod';
 import { CLOSE_CODES, MAX_CLIENT_FRAME_BYTES } from './close-codes';
+import { parseEventsFrame } from './events-frame';
 import {
   CLIENT_MESSAGE_TYPES,
   PROTOCOL_VERSION,
@@ -48,6 +49,16 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
     );
   }
   return parseWith(text, clientMessageSchema, CLIENT_MESSAGE_TYPES);
+}
+
+/**
+ * Parses one text frame from an agent given as the bytes received (valid UTF-8): as parseClientMessage of its text,
+ * with an events frame written as agents write it parsed in pieces (parseEventsFrame) instead of decoded whole.
+ */
+export function parseClientFrame(frame: Buffer): ParseResult<ClientMessage> {
+  const value = frame.length <= MAX_CLIENT_FRAME_BYTES ? parseEventsFrame(frame) : null;
+  if (value === null) return parseClientMessage(frame.toString());
+  return validateWith(value, clientMessageSchema, CLIENT_MESSAGE_TYPES);
 }
 
 /** Parses one text frame from the gateway. */

@@ -18,8 +18,11 @@ export interface DatabaseBackend {
 export interface CopyRows {
   /** The table (and column list) of `COPY <into> FROM STDIN`. */
   into: string;
-  /** The rows in COPY's text format: fields separated by `delimiter`, rows ended by newlines, `\N` for null. */
-  rows: string;
+  /**
+   * The rows in COPY's text format: fields separated by `delimiter`, rows ended by newlines, `\N` for null; one
+   * string, or pieces of whole rows sent one after the other (large text in several strings, none of them large).
+   */
+  rows: string | readonly string[];
   /** One character (default a tab); in a value it is escaped with a backslash, as a backslash is. */
   delimiter?: string;
 }
@@ -27,6 +30,11 @@ export interface CopyRows {
 /** Rows to COPY in a transaction: `setup` runs first in it (e.g. creating a temporary table). */
 export interface CopyIn extends CopyRows {
   setup: string;
+}
+
+/** The pieces of `copy.rows`, in order. */
+export function rowPieces(copy: CopyRows): readonly string[] {
+  return typeof copy.rows === 'string' ? [copy.rows] : copy.rows;
 }
 
 /** The COPY statement of `copy`, reading from `source` (STDIN, or a file). */

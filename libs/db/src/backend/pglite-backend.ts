@@ -5,7 +5,13 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DbModuleOptions } from '../db-module-options';
 import { applyMigrations } from '../migrations/apply-migrations';
 import { lockDataDir } from './data-dir-lock';
-import { copyStatement, type CopyIn, type CopyRows, type DatabaseBackend } from './database-backend';
+import {
+  copyStatement,
+  rowPieces,
+  type CopyIn,
+  type CopyRows,
+  type DatabaseBackend,
+} from './database-backend';
 
 // Embedded mode: PostgreSQL compiled to WebAssembly, in this process, persisted on disk.
 // It is a single session, so queries (and transactions) run one at a time; fine for one
@@ -35,11 +41,11 @@ export async function openPgliteBackend(
     copyThenQuery: <Row>(copy: CopyIn, sql: string, params: readonly unknown[]) =>
       opened.transaction(async (tx) => {
         await tx.exec(copy.setup);
-        await tx.query(copyStatement(copy, `'/dev/blob'`), [], { blob: new Blob([copy.rows]) });
+        await tx.query(copyStatement(copy, `'/dev/blob'`), [], { blob: new Blob([...rowPieces(copy)]) });
         return (await tx.query<Row>(sql, [...params])).rows;
       }),
     copyRows: async (copy: CopyRows) =>
-      (await opened.query(copyStatement(copy, `'/dev/blob'`), [], { blob: new Blob([copy.rows]) }))
+      (await opened.query(copyStatement(copy, `'/dev/blob'`), [], { blob: new Blob([...rowPieces(copy)]) }))
         .affectedRows ?? 0,
     close: async () => {
       try {

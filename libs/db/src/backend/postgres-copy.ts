@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { copyStatement, type CopyIn, type CopyRows } from './database-backend';
+import { copyStatement, rowPieces, type CopyIn, type CopyRows } from './database-backend';
 
 /** COPY then one statement in a transaction on a connection of the pool (DatabaseBackend.copyThenQuery). */
 export async function copyThenQuery<Row>(
@@ -15,7 +15,7 @@ export async function copyThenQuery<Row>(
   let broken = false;
   try {
     await client.query(`BEGIN; ${copy.setup}`);
-    await pipeline(Readable.from([copy.rows]), client.query(copyFrom(copyStatement(copy, 'STDIN'))));
+    await pipeline(Readable.from(rowPieces(copy)), client.query(copyFrom(copyStatement(copy, 'STDIN'))));
     const { rows } = await client.query(sql, [...params]);
     await client.query('COMMIT');
     return rows as Row[];
@@ -34,7 +34,7 @@ export async function copyRows(pool: pg.Pool, copy: CopyRows): Promise<number> {
   const client = await pool.connect();
   try {
     const stream = client.query(copyFrom(statement));
-    await pipeline(Readable.from([copy.rows]), stream);
+    await pipeline(Readable.from(rowPieces(copy)), stream);
     return stream.rowCount;
   } finally {
     client.release();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { makeThreatEvent } from '../testing/threat-events';
-import { encodeEvents, FIELD_DELIMITER, STAGED_EVENT_COLUMNS } from './encoded-events';
+import { makeThreatEvent, makeThreatEvents } from '../testing/threat-events';
+import { encodeEvents, FIELD_DELIMITER, ROWS_PIECE_CHARS, STAGED_EVENT_COLUMNS } from './encoded-events';
 
 describe('encodeEvents', () => {
   it('makes one COPY text row per event, fields in the staging order, backslashes and delimiters escaped, \\N when absent', () => {
@@ -14,9 +14,11 @@ describe('encodeEvents', () => {
     const { rows, delimiter, count } = encodeEvents([event]);
     expect(count).toBe(1);
     expect(delimiter).toBe(FIELD_DELIMITER);
-    expect(rows.endsWith('\n')).toBe(true);
+    expect(rows).toHaveLength(1);
+    const [row] = rows as [string];
+    expect(row.endsWith('\n')).toBe(true);
     // Split at the delimiters that are not escaped.
-    const fields = rows.slice(0, -1).split(/(?<!\\)\|/);
+    const fields = row.slice(0, -1).split(/(?<!\\)\|/);
     expect(fields).toHaveLength(STAGED_EVENT_COLUMNS.length);
     const byColumn = Object.fromEntries(STAGED_EVENT_COLUMNS.map((column, i) => [column, fields[i]]));
     expect(byColumn).toMatchObject({
@@ -39,13 +41,30 @@ describe('encodeEvents', () => {
       makeThreatEvent({ occurredAt: '2026-11-23T00:00:00.000Z' }),
     ];
     const { rows, days, hours } = encodeEvents(events);
-    expect(rows.split('\n').map((row) => row.split(FIELD_DELIMITER)[0])).toEqual([
-      '2026-11-22T23:30:00.123Z',
-      '2026-11-22T23:59:59.000Z',
-      '2026-11-23T00:00:00.000Z',
-      '',
-    ]);
+    expect(
+      rows
+        .join('')
+        .split('\n')
+        .map((row) => row.split(FIELD_DELIMITER)[0]),
+    ).toEqual(['2026-11-22T23:30:00.123Z', '2026-11-22T23:59:59.000Z', '2026-11-23T00:00:00.000Z', '']);
     expect(days).toEqual(['2026-11-22', '2026-11-23']);
     expect(hours).toEqual(['2026-11-22T23', '2026-11-23T00']);
+  });
+
+  it('cuts the rows into pieces of whole rows, none over ROWS_PIECE_CHARS unless a row alone is', () => {
+    const events = makeThreatEvents(1000, (i) =>
+      i === 500 ? { url: `https://x.test/${'a'.repeat(4000)}` } : {},
+    );
+    const { rows } = encodeEvents(events);
+    expect(rows.length).toBeGreaterThan(1);
+    for (const piece of rows) {
+      expect(piece.endsWith('\n')).toBe(true);
+      expect(piece.length).toBeLessThanOrEqual(ROWS_PIECE_CHARS);
+    }
+    expect(rows.join('')).toBe(events.map((event) => encodeEvents([event]).rows[0]).join(''));
+
+    const long = makeThreatEvents(3, () => ({ url: `https://x.test/${'b'.repeat(4000)}` }));
+    const pieces = encodeEvents(long, 1000).rows;
+    expect(pieces).toEqual(long.map((event) => encodeEvents([event]).rows[0]));
   });
 });

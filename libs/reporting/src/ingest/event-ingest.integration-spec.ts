@@ -134,8 +134,11 @@ describe('event ingest through BullMQ (distributed mode)', () => {
     const events = makeThreatEvents(20);
     events[0] = { ...events[0]!, url: 'https://example.test/a|b\\c' };
     const { rows, days, count } = encodeEvents(events);
-    // The rows as they were encoded then: tab-separated, only backslashes escaped.
-    const tabbed = rows.replaceAll(/(?<!\\)\|/g, '\t').replaceAll('\\|', '|');
+    // The rows as they were encoded then: one string, tab-separated, only backslashes escaped.
+    const tabbed = rows
+      .join('')
+      .replaceAll(/(?<!\\)\|/g, '\t')
+      .replaceAll('\\|', '|');
     const batchId = randomUUID();
     await context.app
       .get(JobQueue)

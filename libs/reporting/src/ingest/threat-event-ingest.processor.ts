@@ -54,9 +54,11 @@ function encodedBatchOf(payload: ThreatEventIngestPayload): EncodedEventBatch {
   const { firewallId, batchId } = payload;
   const receivedAt = new Date(payload.receivedAt);
   if ('rows' in payload) {
-    // A tab, COPY's default, in jobs enqueued before the delimiter was named.
+    // A tab, COPY's default, in jobs enqueued before the delimiter was named; one string before the rows came in
+    // pieces.
     const { rows, delimiter = '\t', days, hours, count } = payload;
-    return { firewallId, batchId, receivedAt, events: { rows, delimiter, days, hours, count } };
+    const pieces = typeof rows === 'string' ? [rows] : rows;
+    return { firewallId, batchId, receivedAt, events: { rows: pieces, delimiter, days, hours, count } };
   }
   // Validated against threatEventSchema by the gateway before it was enqueued.
   return { firewallId, batchId, receivedAt, events: encodeEvents(payload.events as ThreatEvent[]) };

@@ -14,8 +14,8 @@ export interface StoredBatch {
   firewallId: string;
   receivedAt: Date;
   target: IngestTarget;
-  /** The events as encodeEvents made them: rows of COPY's text format, fields separated by `delimiter`. */
-  rows: string;
+  /** The events as encodeEvents made them: rows of COPY's text format, fields separated by `delimiter`, in pieces. */
+  rows: readonly string[];
   delimiter: string;
   /** The accepted window of occurredAt (both ends included): events outside it are skipped. */
   earliest: Date;
@@ -51,16 +51,17 @@ export class ThreatEventStoreRepository {
    * Stores a batch whose events all lie inside the accepted window: one COPY straight into threat_event, PostgreSQL's
    * cheapest way in (rows buffered into multi-row heap inserts, no staging table, no second pass). The constant
    * columns (tenant, firewall, group, time of receipt) are appended to each row, since COPY has no way to name a
-   * value for a column. A batch with an event already stored fails whole with a unique violation and is stored
-   * again through the staging table, skipping what is stored.
+   * value for a column (piece by piece: no string as large as the batch's rows). A batch with an event already stored
+   * fails whole with a unique violation and is stored again through the staging table, skipping what is stored.
    */
   async copy(batch: StoredBatch): Promise<InsertOutcome> {
     const { target, delimiter } = batch;
     const constants = [target.tenantId, batch.firewallId, target.groupId, batch.receivedAt.toISOString()];
+    const lineEnd = `${delimiter}${constants.join(delimiter)}\n`;
     try {
       const stored = await this.prisma.copyRows({
         into: `threat_event (${STAGED_EVENT_COLUMNS.join(', ')}, tenant_id, firewall_id, group_id, received_at)`,
-        rows: batch.rows.replaceAll('\n', `${delimiter}${constants.join(delimiter)}\n`),
+        rows: batch.rows.map((piece) => piece.replaceAll('\n', lineEnd)),
         delimiter,
       });
       return { inside: stored, stored };
