@@ -181,4 +181,13 @@ describe('ResumeFrames indicator snapshots', () => {
     expect(frame.format).toBe('columns-v1');
     expect(entriesOf(frame)).toHaveLength(51);
   });
+
+  it('send a stream holding an entry agents refuse as it was read, for them to refuse it, naming it', async () => {
+    const a = mdrTenantStreamId(randomUUID());
+    const read = indicatorsSnapshot(a, domains.slice(0, 50));
+    const text = read.body.text.replace('"auditIds":["', `"auditIds":["${'X'.repeat(70)}`);
+    const frame = await encodeSnapshot(a, { ...read, body: { format: 'columns-v1', text } });
+    expect(frame.format).toBe('columns-v1');
+    expect(() => entriesOf(frame)).toThrow('auditIds[0]: must be a string of 1 to 64 characters');
+  });
 });

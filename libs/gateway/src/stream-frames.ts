@@ -83,8 +83,9 @@ export async function encodeSnapshot(streamId: StreamId, read: SnapshotRead): Pr
 }
 
 /**
- * The indicators-bin-v1 body of an indicator stream's columns-v1 snapshot, or null: another kind, or a
- * value not printable ASCII (normalized values are; such a stream is sent as it was read).
+ * The indicators-bin-v1 body of an indicator stream's columns-v1 snapshot, or null, and the snapshot is
+ * sent as it was read: another kind, a value not printable ASCII (normalized values are), or an entry
+ * an agent would refuse (which it then does, naming it, as it did before the gateway parsed snapshots).
  */
 function toIndicatorBytes(streamId: StreamId, read: SnapshotRead): Uint8Array | null {
   if (streamKindOf(streamId) !== 'indicators') return null;
@@ -92,8 +93,7 @@ function toIndicatorBytes(streamId: StreamId, read: SnapshotRead): Uint8Array | 
     headerOf(streamId, read, read.count, 'columns-v1', 'identity'),
     read.body.text,
   );
-  if (!parsed.ok) throw new Error(`snapshot of ${streamId} does not parse: ${parsed.error.message}`);
-  return encodeIndicatorBinarySnapshot(parsed.message);
+  return parsed.ok ? encodeIndicatorBinarySnapshot(parsed.message) : null;
 }
 
 /**
