@@ -197,6 +197,16 @@ describe('indicators-bin-v1 bodies', () => {
     expect(parsedEntries(both).entries).toEqual(both);
   });
 
+  it('leave other bodies read as UTF-8 text as agents read them: bytes that are not UTF-8 become U+FFFD', () => {
+    const text = JSON.stringify([two[0]]);
+    const bytes = new TextEncoder().encode(text.replaceAll('a.example', 'aX.example'));
+    bytes.forEach((byte, i) => byte === 0x58 && (bytes[i] = 0xff));
+    const entries = { ...header(1), format: 'entries-v1' as const };
+    const parsed = parseSnapshotBytes(entries, bytes);
+    expect(parsed).toEqual(parseSnapshotBody(entries, Buffer.from(bytes).toString()));
+    expect(parsed.ok && parsed.message.entries[0]).toMatchObject({ value: 'a\ufffd.example' });
+  });
+
   it('are bytes: refused as text, and on a stream of another kind', () => {
     const text = parseSnapshotBody(header(2), '{}');
     expect(text).toMatchObject({ ok: false, error: { code: 'invalid_message' } });

@@ -52,6 +52,9 @@ export type SnapshotFrameHeader = z.infer<typeof snapshotFrameHeaderSchema>;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** A text body is read as agents always read it (Buffer's toString): bytes that are not UTF-8 become U+FFFD, and the
+ *  entries' checks and the checksum decide. */
+const bodyDecoder = new TextDecoder('utf-8');
 
 export function encodeSnapshotFrame(header: SnapshotFrameHeader, body: Uint8Array): Uint8Array {
   const { format, ...rest } = header;
@@ -130,15 +133,7 @@ export function parseSnapshotBytes(
   header: SnapshotFrameHeader,
   body: Uint8Array,
 ): ParseResult<SnapshotMessage> {
-  if (header.format !== 'indicators-bin-v1') {
-    let text: string;
-    try {
-      text = decoder.decode(body);
-    } catch (error) {
-      return invalid(`snapshot body: ${(error as Error).message}`);
-    }
-    return parseSnapshotBody(header, text);
-  }
+  if (header.format !== 'indicators-bin-v1') return parseSnapshotBody(header, bodyDecoder.decode(body));
   if (streamKindOf(header.stream) !== 'indicators') {
     return invalid(`snapshot body: ${header.format} carries indicator streams only`);
   }
