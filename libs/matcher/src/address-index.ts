@@ -190,11 +190,11 @@ export class AddressIndex {
     // each masked to 0 unless its high 24 bits are the block (at most one is; an empty word is 0), so nothing
     // branches on what was read: (x - 1) >> 31 is -1 for x = 0 only (x < 2^24). Written out for both tables, not
     // a shared function: V8 would not inline it (its budget goes to the exact probe).
-    let words = this.blocks.words;
-    let buckets = this.blocks.buckets;
+    let table = this.blocks;
+    let words = table.words;
     let block = address >>> 8;
-    let q1 = blockBucket1(block, buckets) << 1;
-    let q2 = blockBucket2(block, buckets) << 1;
+    let q1 = blockBucket1(block, table.shift, table.scale) << 1;
+    let q2 = blockBucket2(block, table.shift, table.scale) << 1;
     let w = words[q1]!;
     let long = w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
     w = words[q1 + 1]!;
@@ -203,11 +203,11 @@ export class AddressIndex {
     long |= w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
     w = words[q2 + 1]!;
     long = (long | (w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31))) & PAYLOAD_MASK;
-    words = this.midBlocks.words;
-    buckets = this.midBlocks.buckets;
+    table = this.midBlocks;
+    words = table.words;
     block = address >>> 12;
-    q1 = blockBucket1(block, buckets) << 1;
-    q2 = blockBucket2(block, buckets) << 1;
+    q1 = blockBucket1(block, table.shift, table.scale) << 1;
+    q2 = blockBucket2(block, table.shift, table.scale) << 1;
     w = words[q1]!;
     let mid = w & ((((w >>> PAYLOAD_BITS) ^ block) - 1) >> 31);
     w = words[q1 + 1]!;

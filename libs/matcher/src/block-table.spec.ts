@@ -7,12 +7,16 @@ import {
   PAYLOAD_MASK,
   blockBucket1,
   blockBucket2,
+  bucketGeometry,
 } from './block-table';
 
 /** What AddressIndex.lookup reads for a block: the OR of the words of both buckets whose high bits are the block. */
 function probe(table: BlockTable, block: number): number {
   let payload = 0;
-  for (const bucket of [blockBucket1(block, table.buckets), blockBucket2(block, table.buckets)]) {
+  for (const bucket of [
+    blockBucket1(block, table.shift, table.scale),
+    blockBucket2(block, table.shift, table.scale),
+  ]) {
     for (let i = bucket * BLOCK_BUCKET; i < (bucket + 1) * BLOCK_BUCKET; i++) {
       const word = table.words[i]!;
       if (word >>> PAYLOAD_BITS === block) payload |= word;
@@ -57,4 +61,28 @@ describe('BlockTable', () => {
     expect(table.size).toBe(0);
     expect(table.byteLength()).toBeLessThan(full / 100);
   }, 30_000);
+
+  it('gives every table a bucket count whose two hashes stay in range and reach every bucket', () => {
+    for (const count of [0, 1, 10, 11, 12, 13, 100, 1000, 4097, 145_695, 300_000]) {
+      const table = BlockTable.forCount(count);
+      expect(bucketGeometry(table.buckets)).toEqual([table.shift, table.scale]);
+      expect(table.scale).toBeGreaterThanOrEqual(4);
+      expect(table.scale).toBeLessThanOrEqual(7);
+      // Built at about the target load, at most a quarter under it.
+      expect(table.words.length).toBeGreaterThanOrEqual(count / 0.65);
+      expect(table.words.length).toBeLessThanOrEqual(Math.max(16, (count / 0.65) * 1.25 + 16));
+      if (table.buckets > 4096) continue;
+      const reached = new Set<number>();
+      for (let block = 0; block < table.buckets * 64; block++) {
+        reached.add(blockBucket1(block, table.shift, table.scale));
+        reached.add(blockBucket2(block, table.shift, table.scale));
+      }
+      expect(reached.size).toBe(table.buckets);
+      expect(Math.min(...reached)).toBe(0);
+      expect(Math.max(...reached)).toBe(table.buckets - 1);
+    }
+    for (const buckets of [7, 9, 17, 36, 72, 1000.5]) expect(bucketGeometry(buckets)).toBeNull();
+    for (const buckets of [8, 10, 12, 14, 16, 20, 28, 5 << 20])
+      expect(bucketGeometry(buckets)).not.toBeNull();
+  });
 });

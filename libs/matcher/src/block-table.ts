@@ -16,15 +16,30 @@ const MAX_KICKS = 500;
 export const PAYLOAD_BITS = 8;
 export const PAYLOAD_MASK = (1 << PAYLOAD_BITS) - 1;
 
-/** The first bucket of a /24 block number (0..2^24-1): the high 24 bits of block * 2^32/phi, scaled. */
-export function blockBucket1(block: number, buckets: number): number {
-  return (((Math.imul(block, 0x9e3779b1) >>> 8) * buckets) / 16777216) | 0;
+/** The first bucket of a block number (a /24 or /20 block): the top bits of block * 2^32/phi, scaled (see
+ *  bucketGeometry). */
+export function blockBucket1(block: number, shift: number, scale: number): number {
+  return Math.imul(Math.imul(block, 0x9e3779b1) >>> shift, scale) >>> 4;
 }
 
 /** The second bucket: an independent hash, scaled (it may coincide with the first; a lookup then reads one
  *  bucket twice). */
-export function blockBucket2(block: number, buckets: number): number {
-  return (((Math.imul(block ^ (block >>> 11), 0x85ebca6b) >>> 8) * buckets) / 16777216) | 0;
+export function blockBucket2(block: number, shift: number, scale: number): number {
+  return Math.imul(Math.imul(block ^ (block >>> 11), 0x85ebca6b) >>> shift, scale) >>> 4;
+}
+
+/**
+ * Bucket counts are `scale << (bits - 2)` with scale 4..7: any count to within 25%, so the load stays near the
+ * target, and a bucket is integer arithmetic on a 32-bit hash: its top bits + 2 bits times scale, over 16, is
+ * below `scale << (bits - 2)` and reaches every bucket. Scaling the hash to any count in floating point, as
+ * before, cost a network lookup a float conversion chain per probe. Returns [shift = 30 - bits, scale], or null
+ * when `buckets` is not of that form.
+ */
+export function bucketGeometry(buckets: number): [number, number] | null {
+  if (!Number.isInteger(buckets) || buckets < MIN_BUCKETS || buckets > 1 << 26) return null;
+  const bits = 31 - Math.clz32(buckets);
+  const scale = buckets >>> (bits - 2);
+  return scale << (bits - 2) === buckets ? [30 - bits, scale] : null;
 }
 
 /**
@@ -38,11 +53,18 @@ export class BlockTable {
   /** buckets * BUCKET words; exposed read-only for the hot lookup loop and the serializer. */
   words: Int32Array;
   buckets: number;
+  /** The bucket geometry (bucketGeometry), read by the lookup. */
+  shift: number;
+  scale: number;
   size = 0;
   private random = 0x2545f491;
 
+  /** `buckets` of the form bucketGeometry accepts (bucketsFor gives one). */
   constructor(buckets = MIN_BUCKETS) {
+    const geometry = bucketGeometry(buckets);
+    if (geometry === null) throw new Error(`${buckets} is not a block table bucket count`);
     this.buckets = buckets;
+    [this.shift, this.scale] = geometry;
     this.words = new Int32Array(buckets * BUCKET);
   }
 
@@ -50,10 +72,11 @@ export class BlockTable {
     return new BlockTable(bucketsFor(count));
   }
 
-  static fromParts(words: Int32Array, size: number): BlockTable {
-    const table = new BlockTable(MIN_BUCKETS);
+  /** A table over stored words; null when their count is not one a table has. */
+  static fromParts(words: Int32Array, size: number): BlockTable | null {
+    if (words.length % BUCKET !== 0 || bucketGeometry(words.length / BUCKET) === null) return null;
+    const table = new BlockTable(words.length / BUCKET);
     table.words = words;
-    table.buckets = words.length / BUCKET;
     table.size = size;
     return table;
   }
@@ -88,8 +111,8 @@ export class BlockTable {
   }
 
   private slotOf(block: number): number {
-    const slot = this.slotIn(blockBucket1(block, this.buckets), block);
-    return slot >= 0 ? slot : this.slotIn(blockBucket2(block, this.buckets), block);
+    const slot = this.slotIn(blockBucket1(block, this.shift, this.scale), block);
+    return slot >= 0 ? slot : this.slotIn(blockBucket2(block, this.shift, this.scale), block);
   }
 
   private slotIn(bucket: number, block: number): number {
@@ -114,8 +137,8 @@ export class BlockTable {
     let from = -1;
     for (let kick = 0; ; kick++) {
       const block = word >>> PAYLOAD_BITS;
-      const first = blockBucket1(block, this.buckets);
-      const second = blockBucket2(block, this.buckets);
+      const first = blockBucket1(block, this.shift, this.scale);
+      const second = blockBucket2(block, this.shift, this.scale);
       let slot = this.freeIn(first);
       if (slot < 0) slot = this.freeIn(second);
       if (slot >= 0) {
@@ -141,12 +164,16 @@ export class BlockTable {
   private resize(buckets = bucketsFor(this.size)): void {
     const old = this.words;
     this.buckets = buckets;
+    [this.shift, this.scale] = bucketGeometry(buckets)!;
     this.words = new Int32Array(buckets * BUCKET);
     for (let i = 0; i < old.length; i++) if (old[i] !== EMPTY) this.place(old[i]!);
   }
 }
 
-/** Buckets holding `count` words at about the target load. */
+/** Buckets holding `count` words at about the target load (at most 25% under it), of bucketGeometry's form. */
 function bucketsFor(count: number): number {
-  return Math.max(MIN_BUCKETS, Math.ceil(count / (BUCKET * TARGET_LOAD)));
+  const wanted = Math.max(MIN_BUCKETS, Math.ceil(count / (BUCKET * TARGET_LOAD)));
+  const bits = 31 - Math.clz32(wanted);
+  const unit = 1 << (bits - 2);
+  return Math.ceil(wanted / unit) * unit;
 }

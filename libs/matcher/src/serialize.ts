@@ -16,7 +16,7 @@ import { U32Table } from './u32-table';
 import { UrlIndex } from './url-index';
 
 /** Bump on any change to what writeMatcher writes; the golden-file test holds this to the bytes. */
-export const FORMAT_VERSION = 7;
+export const FORMAT_VERSION = 8;
 
 /** The whole state in the section order of README.md, "Binary format". */
 export function writeMatcher(iocs: IocTables, exclusions: ExclusionIndex): Uint8Array {
@@ -138,18 +138,20 @@ function readAddressIndex(input: BinaryReader): AddressIndex {
   if (shortNetworks.length !== 0 && shortNetworks.length !== 65536) {
     throw new MatcherFormatError('CORRUPT', `the /16 network directory has ${shortNetworks.length} bytes`);
   }
-  if (midWords.length < 16 || midWords.length % 2 !== 0 || midCount > midWords.length) {
+  const midBlocks = BlockTable.fromParts(midWords, midCount);
+  if (midBlocks === null || midCount > midWords.length) {
     throw new MatcherFormatError('CORRUPT', `the /20 block table has ${midWords.length} words`);
   }
-  if (words.length < 16 || words.length % 2 !== 0 || blockCount > words.length) {
+  const blocks = BlockTable.fromParts(words, blockCount);
+  if (blocks === null || blockCount > words.length) {
     throw new MatcherFormatError('CORRUPT', `the /24 block table has ${words.length} words`);
   }
   return new AddressIndex(exact, networks, {
     filter,
     staleFilterBits,
     shortNetworks,
-    midBlocks: BlockTable.fromParts(midWords, midCount),
-    blocks: BlockTable.fromParts(words, blockCount),
+    midBlocks,
+    blocks,
     subNetworks,
   });
 }
