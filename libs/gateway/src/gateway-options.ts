@@ -1,4 +1,5 @@
 import { MIN_DELTAS_KEPT } from '@threatline/streams';
+import { availableParallelism } from 'node:os';
 
 /**
  * The gateway's limits and timings. The defaults are the production values; tests shorten the
@@ -50,6 +51,11 @@ export interface GatewayOptions {
    * all (least recently used out first).
    */
   resumeCacheMaxBytes: number;
+  /**
+   * Worker threads that parse, lay out and gzip whole indicator snapshots (and their copies in other formats), so the
+   * event loop never does (a 100,000-indicator snapshot is 60-120 ms of CPU). Started when first needed.
+   */
+  snapshotEncodeThreads: number;
   /** Acks are written in batches: this often, or as soon as this many are waiting. */
   ackFlushIntervalMs: number;
   ackFlushSize: number;
@@ -95,6 +101,8 @@ export const DEFAULT_GATEWAY_OPTIONS: Readonly<GatewayOptions> = {
   // snapshot. Past that, a stream nobody asked for lets go of its frame.
   snapshotReuseMaxAgeMs: 10 * 60_000,
   resumeCacheMaxBytes: 64 * 1024 * 1024,
+  // One core for the event loop, the others (at most two) for snapshots, which are rare: one per stream and epoch.
+  snapshotEncodeThreads: Math.max(1, Math.min(2, availableParallelism() - 1)),
   ackFlushIntervalMs: 250,
   ackFlushSize: 500,
   presenceFlushIntervalMs: 1_000,

@@ -14,11 +14,16 @@ import {
 import type { StreamReader } from '@threatline/streams';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { GatewayMetrics } from './gateway-metrics';
 import { DEFAULT_GATEWAY_OPTIONS } from './gateway-options';
 import { ResumeFrames } from './resume-frames';
+import { SnapshotEncoder } from './snapshot-encoder';
 import { encodeSnapshot, toFormat, type SnapshotRead, type StreamFrame } from './stream-frames';
+
+/** Encodes the frames the tests compare the cache's with. */
+const encoder = new SnapshotEncoder(1);
+afterAll(() => encoder.close());
 
 /** A group's exclusions as the reader lays them out (columns-v1); random names barely compress. */
 function exclusionsSnapshot(streamId: StreamId, count: number): SnapshotRead {
@@ -58,9 +63,9 @@ describe('ResumeFrames entries-v1 copies', () => {
       [a, exclusionsSnapshot(a, 500)],
       [b, exclusionsSnapshot(b, 500)],
     ]);
-    const frameA = await encodeSnapshot(a, snapshots.get(a)!);
-    const frameB = await encodeSnapshot(b, snapshots.get(b)!);
-    const copyA = await toFormat(a, frameA, 'entries-v1');
+    const frameA = await encodeSnapshot(a, snapshots.get(a)!, encoder);
+    const frameB = await encodeSnapshot(b, snapshots.get(b)!, encoder);
+    const copyA = await toFormat(a, frameA, 'entries-v1', encoder);
     expect(copyA.data.length).toBeGreaterThan(frameA.data.length);
     // Both frames fit, and A with its copy, but not all three.
     const resumeCacheMaxBytes = frameA.data.length + frameB.data.length + copyA.data.length - 1;
@@ -143,10 +148,10 @@ describe('ResumeFrames indicator snapshots', () => {
   it('sends them as indicators-bin-v1, and as columns-v1 or entries-v1 copies, each made once and counted', async () => {
     const a = mdrTenantStreamId(randomUUID());
     const snapshots = new Map([[a, indicatorsSnapshot(a, domains)]]);
-    const frame = await encodeSnapshot(a, snapshots.get(a)!);
+    const frame = await encodeSnapshot(a, snapshots.get(a)!, encoder);
     expect(frame.format).toBe('indicators-bin-v1');
-    const columns = await toFormat(a, frame, 'columns-v1');
-    const entries = await toFormat(a, frame, 'entries-v1');
+    const columns = await toFormat(a, frame, 'columns-v1', encoder);
+    const entries = await toFormat(a, frame, 'entries-v1', encoder);
     const sent = entriesOf(frame);
     expect(stateChecksumOf(a, sent)).toBe(frame.checksum);
     expect(entriesOf(columns)).toEqual(sent);
@@ -177,7 +182,11 @@ describe('ResumeFrames indicator snapshots', () => {
 
   it('keep a stream holding a value that is not printable ASCII in columns-v1', async () => {
     const a = mdrTenantStreamId(randomUUID());
-    const frame = await encodeSnapshot(a, indicatorsSnapshot(a, [...domains.slice(0, 50), 'bücher.example']));
+    const frame = await encodeSnapshot(
+      a,
+      indicatorsSnapshot(a, [...domains.slice(0, 50), 'bücher.example']),
+      encoder,
+    );
     expect(frame.format).toBe('columns-v1');
     expect(entriesOf(frame)).toHaveLength(51);
   });
@@ -186,7 +195,7 @@ describe('ResumeFrames indicator snapshots', () => {
     const a = mdrTenantStreamId(randomUUID());
     const read = indicatorsSnapshot(a, domains.slice(0, 50));
     const text = read.body.text.replace('"auditIds":["', `"auditIds":["${'X'.repeat(70)}`);
-    const frame = await encodeSnapshot(a, { ...read, body: { format: 'columns-v1', text } });
+    const frame = await encodeSnapshot(a, { ...read, body: { format: 'columns-v1', text } }, encoder);
     expect(frame.format).toBe('columns-v1');
     expect(() => entriesOf(frame)).toThrow('auditIds[0]: must be a string of 1 to 64 characters');
   });

@@ -5,7 +5,14 @@ import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
 import { GatewayMetrics } from './gateway-metrics';
 import { SharedFrameCache } from './shared-frame-cache';
 import type { StreamHead } from './stream-channel';
-import { encodeDeltasFrame, encodeSnapshot, toFormat, type StreamFrame } from './stream-frames';
+import { SnapshotEncoder } from './snapshot-encoder';
+import {
+  encodeDeltasFrame,
+  encodeSnapshot,
+  toFormat,
+  type SnapshotRead,
+  type StreamFrame,
+} from './stream-frames';
 
 /** The log has nothing after a position: it is the head, whose state sums to `checksum`. */
 export interface CurrentPosition {
@@ -27,6 +34,8 @@ export type ResumeAnswer = StreamFrame | CurrentPosition;
 export class ResumeFrames {
   private readonly cache: SharedFrameCache<ResumeAnswer>;
   private readonly sweeper: NodeJS.Timeout;
+  /** Snapshots are parsed, laid out and gzip'ed on its threads, never on the event loop. */
+  private readonly encoder: SnapshotEncoder;
   /**
    * When each latest-snapshot read began, on a counter also ticked by every `snapshotAt` call: a
    * read that began after a call read a database at least at the head the caller knew.
@@ -48,6 +57,7 @@ export class ResumeFrames {
     );
     this.sweeper = setInterval(() => this.cache.sweep(), options.resumeCacheTtlMs);
     this.sweeper.unref();
+    this.encoder = new SnapshotEncoder(options.snapshotEncodeThreads);
   }
 
   /**
@@ -65,7 +75,7 @@ export class ResumeFrames {
           return encodeDeltasFrame(streamId, read);
         case 'snapshot': {
           this.metrics.snapshotReads.inc({ kind: streamKindOf(streamId), reason: 'resume' });
-          const snapshot = encodeSnapshot(streamId, read);
+          const snapshot = encodeSnapshot(streamId, read, this.encoder);
           this.keepLatest(streamId, snapshot);
           return snapshot;
         }
@@ -95,11 +105,12 @@ export class ResumeFrames {
   }
 
   /**
-   * Offers a snapshot the live fan-out read anyway (a rebuild, a burst too long for deltas): it
+   * Encodes and offers a snapshot the live fan-out read anyway (a rebuild, a burst too long for deltas): it
    * answers both agents at the position the live ones were at and agents of another epoch.
    */
-  share(streamId: StreamId, previous: StreamHead, head: StreamHead, snapshot: Promise<StreamFrame>): void {
+  share(streamId: StreamId, previous: StreamHead, head: StreamHead, read: SnapshotRead): void {
     this.metrics.snapshotReads.inc({ kind: streamKindOf(streamId), reason: 'live' });
+    const snapshot = encodeSnapshot(streamId, read, this.encoder);
     this.keepLatest(streamId, snapshot);
     if (previous.epoch === head.epoch) {
       // A failed encoding is dropped from the cache; catch-ups waiting on it read for themselves.
@@ -117,12 +128,15 @@ export class ResumeFrames {
    */
   inFormat(streamId: StreamId, frame: StreamFrame, format: SnapshotBodyFormat): Promise<StreamFrame> {
     // The copy of a frame under a format's name is always made here, so it is a StreamFrame.
-    return this.cache.copyOf(frame, format, () => toFormat(streamId, frame, format)) as Promise<StreamFrame>;
+    return this.cache.copyOf(frame, format, () =>
+      toFormat(streamId, frame, format, this.encoder),
+    ) as Promise<StreamFrame>;
   }
 
   close(): void {
     clearInterval(this.sweeper);
     this.cache.clear();
+    void this.encoder.close();
   }
 
   /**
@@ -139,7 +153,9 @@ export class ResumeFrames {
 
   private readLatest(streamId: StreamId): Promise<StreamFrame> {
     this.metrics.snapshotReads.inc({ kind: streamKindOf(streamId), reason: 'fresh' });
-    const read = this.reader.snapshot(streamId).then((snapshot) => encodeSnapshot(streamId, snapshot));
+    const read = this.reader
+      .snapshot(streamId)
+      .then((snapshot) => encodeSnapshot(streamId, snapshot, this.encoder));
     this.readStarts.set(read, ++this.ticks);
     this.keepLatest(streamId, read);
     return read;

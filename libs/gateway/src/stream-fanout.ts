@@ -13,7 +13,7 @@ import { CatchUp } from './catch-up';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
 import { GatewayMetrics } from './gateway-metrics';
 import { ResumeFrames } from './resume-frames';
-import { encodeDeltasFrame, encodeSnapshot, type StreamFrame } from './stream-frames';
+import { encodeDeltasFrame, type StreamFrame } from './stream-frames';
 import { StreamChannel } from './stream-channel';
 import { StreamHeadsRepository } from './stream-heads.repository';
 
@@ -198,7 +198,7 @@ export class StreamFanout {
             // Rebuilt (new epoch) or too many deltas at once: everyone catches up. The live agents
             // were at `head`; this snapshot is their answer, encoded once and shared.
             channel.head = { epoch: read.epoch, seq: read.seq, checksum: read.checksum };
-            this.frames.share(channel.id, head, channel.head, encodeSnapshot(channel.id, read));
+            this.frames.share(channel.id, head, channel.head, read);
             for (const connection of channel.members) this.catchUp.request(connection, channel);
             break;
         }
