@@ -70,6 +70,12 @@ export class IocTables {
     );
   }
 
+  /** Lays the domain and URL records out in slot order (see StringTable.packRecords): the end of every build. */
+  packRecords(): void {
+    this.domains.table.packRecords();
+    this.urls.table.packRecords();
+  }
+
   get addresses(): BucketTable {
     return this.ips.exact;
   }

@@ -61,11 +61,14 @@ export class Matcher {
     const matcher = new Matcher(IocTables.sizedFor(entries), ExclusionIndex.empty());
     for (let i = 0; i < entries.length; i++) matcher.iocs.add(entries[i]!);
     for (let i = 0; i < exclusions.length; i++) matcher.exclusionIndex.add(exclusions[i]!);
+    matcher.iocs.packRecords();
     return matcher;
   }
 
-  /** @internal A matcher over tables built elsewhere in this library (the columns build). */
+  /** @internal A matcher over tables built elsewhere in this library (the columns build), their records packed
+   *  as `build` packs them. */
   static assemble(iocs: IocTables, exclusions: ExclusionIndex): Matcher {
+    iocs.packRecords();
     return new Matcher(iocs, exclusions);
   }
 

@@ -16,7 +16,7 @@ import { U32Table } from './u32-table';
 import { UrlIndex } from './url-index';
 
 /** Bump on any change to what writeMatcher writes; the golden-file test holds this to the bytes. */
-export const FORMAT_VERSION = 8;
+export const FORMAT_VERSION = 9;
 
 /** The whole state in the section order of README.md, "Binary format". */
 export function writeMatcher(iocs: IocTables, exclusions: ExclusionIndex): Uint8Array {

@@ -101,6 +101,69 @@ describe('StringTable', () => {
     );
   }, 30_000);
 
+  it('keeps the record shortcut true through packs, inserts, removals, growth and reloads', () => {
+    const step = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ op: fc.constant('add' as const), key: domainKey }) },
+      { weight: 4, arbitrary: fc.record({ op: fc.constant('remove' as const), key: domainKey }) },
+      { weight: 1, arbitrary: fc.constant({ op: 'pack' as const, key: '' }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 600 }), (steps) => {
+        let table = new StringTable(domainHashOfBytes);
+        const keys = new Set<string>();
+        const hash = (key: string): number => domainHashOfString(key, 0, key.length);
+        for (const { op, key } of steps) {
+          if (op === 'add') {
+            table.insert(hash(key), key);
+            keys.add(key);
+          } else if (op === 'remove') {
+            const slot = table.find(hash(key), key, 0, key.length);
+            if (slot >= 0) table.removeAt(slot);
+            keys.delete(key);
+          } else {
+            table.packRecords();
+            // Right after a pack every group with keys takes the shortcut (these keys are short).
+            table.forEachSlot((slot) => expect(table.groupBases[slot >> 4]).toBeGreaterThanOrEqual(0));
+          }
+        }
+        // A table read back from its parts derives the same shortcut.
+        table = StringTable.fromParts(domainHashOfBytes, {
+          fingerprints: table.fingerprints,
+          slots: table.slots,
+          words: table.usedWords(),
+          size: table.size,
+          garbage: table.garbage,
+          bloom: table.bloom,
+        });
+        for (const key of keys) {
+          const slot = table.find(hash(key), key, 0, key.length);
+          expect(slot).toBeGreaterThanOrEqual(0);
+          expect(table.keyAt(slot)).toBe(key);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  }, 30_000);
+
+  it('packs the records of a build in slot order, each group within reach of its base', () => {
+    const keys = Array.from({ length: 5_000 }, (_, i) => `host-${i}.example.com`);
+    const table = StringTable.forCount(domainHashOfBytes, keys.length, keys.length * 8);
+    for (const key of keys) table.insert(domainHashOfString(key, 0, key.length), key);
+    const unorderedBefore = table.groupBases.filter((base) => base === -1).length;
+    table.packRecords();
+    expect(unorderedBefore).toBeGreaterThan(table.groupBases.length / 2);
+    let previous = 0;
+    table.forEachSlot((slot) => {
+      expect(table.slots[slot]).toBeGreaterThan(previous);
+      previous = table.slots[slot]!;
+      expect(table.groupBases[slot >> 4]! + table.relatives[slot]!).toBe(table.slots[slot]);
+    });
+    for (const key of keys) {
+      const slot = table.find(domainHashOfString(key, 0, key.length), key, 0, key.length);
+      expect(table.keyAt(slot)).toBe(key);
+    }
+  });
+
   it('finds a key given as two pieces of other strings', () => {
     const table = new StringTable(urlHashOfBytes);
     const key = 'evil.com/dl/x.exe';
