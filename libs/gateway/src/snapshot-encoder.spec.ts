@@ -110,7 +110,8 @@ describe('SnapshotEncoder', () => {
 
   it('rejects a job that fails with its reason, keeps serving, and refuses jobs once closed', async () => {
     const streamId = mdrTenantStreamId(randomUUID());
-    const own = new SnapshotEncoder(1);
+    // No thread asked for: one all the same, or the jobs would wait forever.
+    const own = new SnapshotEncoder(0);
     await expect(own.inFormat(streamId, new Uint8Array([0, 0, 0, 9, 1]), 'entries-v1')).rejects.toThrow(
       `snapshot of ${streamId} does not decode: binary frame shorter than its header length says`,
     );

@@ -41,8 +41,12 @@ export class SnapshotEncoder {
   private readonly queue: Pending[] = [];
   private closed = false;
 
-  constructor(private readonly threads: number) {
-    for (let started = 0; started < threads; started++) this.idle.push(this.start());
+  private readonly threads: number;
+
+  /** `threads` below 1 counts as 1: with no worker, jobs would wait forever. */
+  constructor(threads: number) {
+    this.threads = Math.max(1, Math.floor(threads));
+    for (let started = 0; started < this.threads; started++) this.idle.push(this.start());
   }
 
   /** An indicator stream's snapshot, read as columns-v1 text: see encodeIndicatorSnapshot. */
