@@ -70,10 +70,10 @@ export class IocTables {
     );
   }
 
-  /** Lays the domain and URL records out in slot order (see StringTable.packRecords): the end of every build. */
+  /** Lays large domain and URL arenas out in slot order (see StringTable.packRecords): the end of every build. */
   packRecords(): void {
-    this.domains.table.packRecords();
-    this.urls.table.packRecords();
+    this.domains.table.packRecordsIfLarge();
+    this.urls.table.packRecordsIfLarge();
   }
 
   get addresses(): BucketTable {

@@ -5,7 +5,9 @@ import { CidrTable, keyPrefix, NETMASK } from './cidr-table';
 import { DomainIndex } from './domain-index';
 import { domainHashOfBytes, domainHashOfString, urlHashOfBytes, urlHashOfString } from './hash';
 import { HitBuffer, HitKind } from './hit-buffer';
+import { IocTables } from './ioc-tables';
 import { StringTable } from './string-table';
+import type { IocEntry } from './types';
 import { U32Table } from './u32-table';
 
 type Op<K> = { add: true; key: K; value: number } | { add: false; key: K };
@@ -162,6 +164,30 @@ describe('StringTable', () => {
       const slot = table.find(domainHashOfString(key, 0, key.length), key, 0, key.length);
       expect(table.keyAt(slot)).toBe(key);
     }
+  });
+
+  it('is packed at the end of a build when its arena is large, and left as built when small', () => {
+    const orderedShare = (count: number): number => {
+      const entries: IocEntry[] = Array.from({ length: count }, (_, i) => ({
+        value: `host-${i}.example.com`,
+        type: 'domain',
+        source: 'MDR',
+        auditId: 'feed-1',
+        dryRun: false,
+      }));
+      const iocs = IocTables.sizedFor(entries);
+      for (const entry of entries) iocs.add(entry);
+      iocs.packRecords();
+      const table = iocs.domains.table;
+      let ordered = 0;
+      table.forEachSlot((slot) => {
+        if (table.groupBases[slot >> 4]! >= 0) ordered++;
+      });
+      return ordered / table.size;
+    };
+    // 200k keys of 7 arena words each: past the 4 MB threshold.
+    expect(orderedShare(200_000)).toBe(1);
+    expect(orderedShare(2_000)).toBeLessThan(0.5);
   });
 
   it('finds a key given as two pieces of other strings', () => {
