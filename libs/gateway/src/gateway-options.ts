@@ -53,7 +53,8 @@ export interface GatewayOptions {
   resumeCacheMaxBytes: number;
   /**
    * Worker threads that parse, lay out and gzip whole indicator snapshots (and their copies in other formats), so the
-   * event loop never does (a 100,000-indicator snapshot is 60-120 ms of CPU). Started when first needed.
+   * event loop never does (a 100,000-indicator snapshot is 60-120 ms of CPU). Started with the gateway (a worker
+   * takes a few hundred ms to load), so its first snapshot does not wait for one; a lost worker is replaced.
    */
   snapshotEncodeThreads: number;
   /** Acks are written in batches: this often, or as soon as this many are waiting. */
