@@ -161,17 +161,20 @@ export class AddressIndex {
     const bucket = Math.imul(key, 0x9e3779b1) >>> shift;
     const q1 = bucket << 2;
     const q2 = (bucket ^ ((Math.imul(key ^ (key >>> 16), 0x85ebca6b) >>> shift) | 1)) << 2;
-    // Bit i of m1 (m2): slot i of the first (second) bucket holds the key; a key is in at most one slot.
+    // Bit i of m1 (m2): slot i of the first (second) bucket holds the key; a key is in at most one slot. Each
+    // compare is `+(a === b)`, not `a === b ? 1 : 0`: TurboFan compiles the conditional to a compare and a jump
+    // (taken on a hit, unpredictably, so it mispredicts and waits on the key's cache miss), the unary plus to
+    // setcc, with no branch.
     const m1 =
-      (keys[q1] === key ? 1 : 0) |
-      (keys[q1 + 1] === key ? 2 : 0) |
-      (keys[q1 + 2] === key ? 4 : 0) |
-      (keys[q1 + 3] === key ? 8 : 0);
+      +(keys[q1] === key) |
+      (+(keys[q1 + 1] === key) << 1) |
+      (+(keys[q1 + 2] === key) << 2) |
+      (+(keys[q1 + 3] === key) << 3);
     const m2 =
-      (keys[q2] === key ? 1 : 0) |
-      (keys[q2 + 1] === key ? 2 : 0) |
-      (keys[q2 + 2] === key ? 4 : 0) |
-      (keys[q2 + 3] === key ? 8 : 0);
+      +(keys[q2] === key) |
+      (+(keys[q2 + 1] === key) << 1) |
+      (+(keys[q2 + 2] === key) << 2) |
+      (+(keys[q2 + 3] === key) << 3);
     // Arithmetic instead of branches (and `0 - x`, never `-x`, which makes -0 and leaves int32): found is 0 or
     // 1, slot the bucket's first slot plus the bit's position (meaningless when not found: the hit is written
     // past the count then, and not counted).
