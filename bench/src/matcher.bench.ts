@@ -98,9 +98,12 @@ section('ipv4', () => {
   const set = addressSet(rng, 1_000_000);
   const matcher = Matcher.build(set.entries);
   const traffic = addressTraffic(rng, set, 1_000_000, 0.5);
+  // 11 rounds, not 5: other tenants of the host evict the 4 MB of exact keys from the shared cache for seconds at a
+  // time (README, session 9), and a 1.25 s window of 5 rounds could fall inside one such stretch or miss it.
   const ours = throughput(
     traffic.length,
     over(traffic, (a) => matcher.lookupIpv4(a)),
+    11,
   );
   const addresses = new Set<number>(set.exact);
   const viaSet = throughput(
