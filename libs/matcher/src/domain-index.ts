@@ -36,26 +36,35 @@ export class DomainIndex {
     const bloomLength = bloomWords.length;
     const first = hits.count;
     let state = 0x811c9dc5 | 0;
-    let dots = 0;
-    for (let i = end - 1; ; i--) {
-      const code = i >= start ? text.charCodeAt(i) : 0x2e;
-      if (code === 0x2e && dots++ > 0) {
-        // finishHash and the Bloom test of the suffix text[i + 1, end), inline.
-        let hash = state ^ (state >>> 16);
-        hash = Math.imul(hash, 0x85ebca6b);
-        hash ^= hash >>> 13;
-        hash = Math.imul(hash, 0xc2b2ae35);
-        hash ^= hash >>> 16;
-        const mixed = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
-        const spread = Math.imul(mixed, 0x9e3779b1);
-        const bits = (1 << (spread & 31)) | (1 << ((spread >>> 5) & 31)) | (1 << ((spread >>> 10) & 31));
-        if ((bloomWords[(((mixed >>> 8) * bloomLength) / 16777216) | 0]! & bits) === bits) {
-          const slot = table.find(hash, text, i + 1, end);
-          if (slot >= 0) hits.push(kind, slot);
-        }
-      }
-      if (i < start) break;
+    let i = end - 1;
+    // The top-level label: hashed, never probed. Each label is hashed by a loop of its own, which holds only the
+    // state, the index and the text, so nothing of the probe below is kept (or spilled) across its characters.
+    for (; i >= start; i--) {
+      const code = text.charCodeAt(i);
+      if (code === 0x2e) break;
       state = Math.imul(state ^ code, 0x01000193);
+    }
+    while (i >= start) {
+      // text[i] is a dot: hash it and the label before it; then probe the suffix text[i + 1, end).
+      state = Math.imul(state ^ 0x2e, 0x01000193);
+      for (i--; i >= start; i--) {
+        const code = text.charCodeAt(i);
+        if (code === 0x2e) break;
+        state = Math.imul(state ^ code, 0x01000193);
+      }
+      // finishHash and the Bloom test, inline.
+      let hash = state ^ (state >>> 16);
+      hash = Math.imul(hash, 0x85ebca6b);
+      hash ^= hash >>> 13;
+      hash = Math.imul(hash, 0xc2b2ae35);
+      hash ^= hash >>> 16;
+      const mixed = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
+      const spread = Math.imul(mixed, 0x9e3779b1);
+      const bits = (1 << (spread & 31)) | (1 << ((spread >>> 5) & 31)) | (1 << ((spread >>> 10) & 31));
+      if ((bloomWords[(((mixed >>> 8) * bloomLength) / 16777216) | 0]! & bits) === bits) {
+        const slot = table.find(hash, text, i + 1, end);
+        if (slot >= 0) hits.push(kind, slot);
+      }
     }
     hits.reverseFrom(first);
     return hits.count - first;
