@@ -47,6 +47,14 @@ describe('event partitions and retention, on a clock the test moves', () => {
     expect((await maintenance.run()).created).toEqual([]);
     clock.set(new Date('2026-11-24T00:00:01Z'));
     expect(names((await maintenance.run()).created)).toEqual(['threat_event_p20261127']);
+    // Every partition samples audit_id as the parent says (a new partition does not take the parent's target).
+    const targets = await context.prisma.$queryRaw<{ partition: string; target: number }[]>`
+      SELECT c.relname AS partition, a.attstattarget::int AS target
+      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'audit_id'
+      WHERE i.inhparent = 'threat_event'::regclass ORDER BY c.relname`;
+    expect(targets.map((row) => row.target)).toEqual(targets.map(() => 1000));
+    expect(targets.map((row) => row.partition)).toContain('threat_event_p20261127');
   });
 
   it('creates the partition of a past day when an event arrives for it', async () => {
