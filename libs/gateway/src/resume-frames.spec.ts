@@ -1,7 +1,6 @@
 import { Metrics } from '@threatline/observability';
 import {
   decodeSnapshotFrame,
-  encodeSnapshotBody,
   exclusionEntry,
   exclusionStreamId,
   indicatorEntry,
@@ -19,6 +18,7 @@ import { GatewayMetrics } from './gateway-metrics';
 import { DEFAULT_GATEWAY_OPTIONS } from './gateway-options';
 import { ResumeFrames } from './resume-frames';
 import { SnapshotEncoder } from './snapshot-encoder';
+import { snapshotReadOf } from './snapshot-read.test-support';
 import { encodeSnapshot, toFormat, type SnapshotRead, type StreamFrame } from './stream-frames';
 
 /** Encodes the frames the tests compare the cache's with. */
@@ -30,14 +30,7 @@ function exclusionsSnapshot(streamId: StreamId, count: number): SnapshotRead {
   const entries = Array.from({ length: count }, () =>
     exclusionEntry({ type: 'DOMAIN', value: `${randomBytes(12).toString('hex')}.example.org` }),
   );
-  return {
-    kind: 'snapshot',
-    epoch: 1,
-    seq: count,
-    checksum: stateChecksumOf(streamId, entries),
-    count,
-    body: encodeSnapshotBody(streamId, entries),
-  };
+  return snapshotReadOf(streamId, entries);
 }
 
 /** A reader holding fixed snapshots, counting the reads. */
@@ -119,14 +112,7 @@ function indicatorsSnapshot(streamId: StreamId, values: string[]): SnapshotRead 
   const entries = values.map((value, i) =>
     indicatorEntry({ type: 'domain', value, auditId: `MDR-20261124-${i % 3}`, dryRun: i % 5 === 0 }),
   );
-  return {
-    kind: 'snapshot',
-    epoch: 1,
-    seq: entries.length,
-    checksum: stateChecksumOf(streamId, entries),
-    count: entries.length,
-    body: encodeSnapshotBody(streamId, entries),
-  };
+  return snapshotReadOf(streamId, entries);
 }
 
 /** The entries a frame carries, decoded and checked as an agent does. */

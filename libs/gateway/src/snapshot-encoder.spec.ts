@@ -1,6 +1,5 @@
 import {
   decodeSnapshotFrame,
-  encodeSnapshotBody,
   indicatorEntry,
   mdrTenantStreamId,
   parseSnapshotBytes,
@@ -14,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SnapshotEncoder } from './snapshot-encoder';
+import { snapshotReadOf } from './snapshot-read.test-support';
 import { encodeSnapshot, toFormat, type SnapshotRead } from './stream-frames';
 
 const encoder = new SnapshotEncoder(1);
@@ -33,15 +33,7 @@ function largeSnapshot(): { streamId: StreamId; read: SnapshotRead } {
     entries.push(indicatorEntry({ type, value, auditId: `MDR-20261124-${i % 7}`, dryRun: i % 11 === 0 }));
   }
   entries.sort((a, b) => (a.key < b.key ? -1 : 1));
-  const read: SnapshotRead = {
-    kind: 'snapshot',
-    epoch: 1,
-    seq: entries.length,
-    checksum: stateChecksumOf(streamId, entries),
-    count: entries.length,
-    body: encodeSnapshotBody(streamId, entries),
-  };
-  return { streamId, read };
+  return { streamId, read: snapshotReadOf(streamId, entries) };
 }
 
 /** Another agent, as far as the event loop is concerned: a socket whose pings this process answers. */
