@@ -1,6 +1,7 @@
 export { MessagingModule } from './messaging.module';
 export type { MessagingModuleOptions } from './messaging-options';
 export {
+  ATTACHMENT_ORPHAN_GRACE_MS,
   JobQueue,
   JobQueueClosedError,
   type EnqueueOptions,

@@ -169,6 +169,30 @@ describe.each([
       expect(peak).toBe(3);
     });
 
+    it('hands a job its attachment, piece by piece as UTF-8 bytes, on every attempt', async () => {
+      // One piece above V8's large-object size, one with text that is not ASCII.
+      const pieces = ['grüße|1\n', 'x'.repeat(200_000), ''];
+      const seen: Array<{ id: string; attempt: number; attachment?: readonly Buffer[] }> = [];
+      await jobs.process(work, (_payload, job) => {
+        seen.push({
+          id: job.id,
+          attempt: job.attempt,
+          ...(job.attachment && { attachment: job.attachment }),
+        });
+        return job.id === 'attached' && job.attempt === 1
+          ? Promise.reject(new Error('once'))
+          : Promise.resolve();
+      });
+      await jobs.enqueue(work, { n: 1 }, { jobId: 'attached', attachment: pieces });
+      await jobs.enqueue(work, { n: 2 }, { jobId: 'plain' });
+      await until(() => seen.length === 3);
+      const expected = pieces.map((piece) => Buffer.from(piece));
+      expect(seen.find((run) => run.id === 'plain')).toEqual({ id: 'plain', attempt: 1 });
+      const attached = seen.filter((run) => run.id === 'attached');
+      expect(attached.map((run) => run.attempt)).toEqual([1, 2]);
+      for (const run of attached) expect(run.attachment).toEqual(expected);
+    });
+
     it('refuses job ids that BullMQ cannot store', async () => {
       await expect(jobs.enqueue(work, { n: 1 }, { jobId: 'a:b' })).rejects.toThrow('invalid job id');
       await expect(jobs.enqueue(work, { n: 1 }, { jobId: '42' })).rejects.toThrow('invalid job id');

@@ -2,17 +2,18 @@ import { defineQueue, type QueueDefinition } from './queue-definition';
 
 /**
  * A batch of threat events as the gateway enqueues it: the events as rows of PostgreSQL COPY text (libs/reporting's
- * encodeEvents), which neither the queue nor the worker turns into objects, in pieces of whole rows (one string in
- * older jobs), with the UTC days (`YYYY-MM-DD`) and hours (`YYYY-MM-DDTHH`, absent in older jobs) they fall on and
- * their number; `delimiter` separates the fields (a tab when absent). Jobs enqueued before this form
- * carry `events` as an array of objects instead; the worker still reads them, since an upgrade may find
- * acknowledged batches waiting in Redis.
+ * encodeEvents), which neither the queue nor the worker turns into objects, in the job's attachment (pieces of whole
+ * rows, `rowsAttached`), with the UTC days (`YYYY-MM-DD`) and hours (`YYYY-MM-DDTHH`) they fall on and their number;
+ * `delimiter` separates the fields. The worker still reads the older forms, since an upgrade may find acknowledged
+ * batches waiting in Redis: the rows inline in `rows` (one string in the oldest of them, a tab as the delimiter and
+ * no hours when absent), and before that `events` as an array of objects.
  */
 export type ThreatEventIngestPayload = {
   firewallId: string;
   batchId: string;
   receivedAt: string;
 } & (
+  | { rowsAttached: true; delimiter: string; days: string[]; hours: string[]; count: number }
   | { rows: string | string[]; delimiter?: string; days: string[]; hours?: string[]; count: number }
   | { events: readonly object[] }
 );

@@ -20,9 +20,10 @@ export interface CopyRows {
   into: string;
   /**
    * The rows in COPY's text format: fields separated by `delimiter`, rows ended by newlines, `\N` for null; one
-   * string, or pieces of whole rows sent one after the other (large text in several strings, none of them large).
+   * string, or pieces of whole rows sent one after the other (large text in several strings or UTF-8 buffers, none
+   * of them large).
    */
-  rows: string | readonly string[];
+  rows: string | readonly (string | Uint8Array)[];
   /** One character (default a tab); in a value it is escaped with a backslash, as a backslash is. */
   delimiter?: string;
 }
@@ -33,7 +34,7 @@ export interface CopyIn extends CopyRows {
 }
 
 /** The pieces of `copy.rows`, in order. */
-export function rowPieces(copy: CopyRows): readonly string[] {
+export function rowPieces(copy: CopyRows): readonly (string | Uint8Array)[] {
   return typeof copy.rows === 'string' ? [copy.rows] : copy.rows;
 }
 

@@ -18,6 +18,7 @@ interface LocalJob {
   readonly id: string;
   /** JSON, as in Redis: the handler never shares objects with the producer. */
   readonly data: string;
+  readonly attachment?: readonly Buffer[];
   failedAttempts: number;
 }
 
@@ -90,7 +91,12 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
       const local = this.localQueue(queue);
       if (!local.knows(options.jobId)) {
         local.pending.add(options.jobId);
-        local.ready.push({ id: options.jobId, data: JSON.stringify(payload) ?? 'null', failedAttempts: 0 });
+        local.ready.push({
+          id: options.jobId,
+          data: JSON.stringify(payload) ?? 'null',
+          ...(options.attachment && { attachment: options.attachment.map((piece) => Buffer.from(piece)) }),
+          failedAttempts: 0,
+        });
         this.dispatchSoon(local);
       }
       resolve();
@@ -111,6 +117,11 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
     });
     this.dispatchSoon(local);
     return Promise.resolve();
+  }
+
+  /** Attachments live in their job's memory and go with it: nothing to sweep. */
+  sweepAttachments(): Promise<number> {
+    return Promise.resolve(0);
   }
 
   async close(): Promise<void> {
@@ -161,7 +172,12 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
   private async run(local: LocalQueue, worker: LocalWorker, job: LocalJob): Promise<void> {
     const attempt = job.failedAttempts + 1;
     try {
-      await worker.handler(JSON.parse(job.data), { id: job.id, attempt, attempts: local.retry.attempts });
+      await worker.handler(JSON.parse(job.data), {
+        id: job.id,
+        attempt,
+        attempts: local.retry.attempts,
+        ...(job.attachment && { attachment: job.attachment }),
+      });
       local.pending.delete(job.id);
       local.completed.add(job.id);
     } catch (error) {

@@ -3,6 +3,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { assertJobId } from '../job-id';
 import {
+  ATTACHMENT_ORPHAN_GRACE_MS,
   JobQueue,
   JobQueueClosedError,
   type EnqueueOptions,
@@ -10,6 +11,7 @@ import {
   type ProcessOptions,
 } from '../job-queue';
 import { JOB_HISTORY_SIZE, type QueueDefinition } from '../queue-definition';
+import { JobAttachments } from './job-attachments';
 
 /**
  * A BullMQ worker that takes its next job with a call of its own (moveToActive) instead of in the reply that completes
@@ -29,6 +31,7 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
   private readonly logger = new Logger('JobQueue');
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
+  private readonly attachments: JobAttachments;
   private closed = false;
 
   constructor(
@@ -36,6 +39,7 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     private readonly prefix: string,
   ) {
     super();
+    this.attachments = new JobAttachments(connection, prefix);
   }
 
   async enqueue<Payload>(
@@ -45,8 +49,12 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
   ): Promise<void> {
     if (this.closed) throw new JobQueueClosedError();
     assertJobId(options.jobId);
+    const { attachment } = options;
+    // Before the job: a job in Redis always has its attachment.
+    if (attachment) await this.attachments.write(queue.name, options.jobId, attachment);
+    const name = attachment ? JobAttachments.jobName(queue.name) : queue.name;
     // BullMQ ignores an add whose jobId exists in any state, history included.
-    await this.queue(queue).add(queue.name, payload, {
+    await this.queue(queue).add(name, payload, {
       jobId: options.jobId,
       attempts: queue.retry.attempts,
       backoff: { type: 'exponential', delay: queue.retry.backoffMs },
@@ -63,14 +71,28 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     if (this.closed) throw new JobQueueClosedError();
     const worker = new FetchSeparatelyWorker(
       queue.name,
-      (job: Job) =>
-        handler(job.data as Payload, {
+      async (job: Job) => {
+        const attachment = JobAttachments.isAttached(job.name)
+          ? await this.attachments.read(queue.name, job.id!)
+          : undefined;
+        await handler(job.data as Payload, {
           id: job.id!,
           attempt: job.attemptsMade + 1,
           attempts: queue.retry.attempts,
-        }),
+          ...(attachment && { attachment }),
+        });
+      },
       { connection: this.connection, prefix: this.prefix, concurrency: options.concurrency ?? 1 },
     );
+    worker.on('completed', (job: Job) => {
+      if (!JobAttachments.isAttached(job.name)) return;
+      // Left behind if this fails or the process dies first: sweepAttachments removes it.
+      this.attachments
+        .delete(queue.name, job.id!)
+        .catch((error: Error) =>
+          this.logger.warn(`${queue.name} job ${job.id}: attachment not deleted: ${error.message}`),
+        );
+    });
     worker.on('failed', (job: Job | undefined, error: Error) => {
       if (!job) return;
       const final = job.attemptsMade >= queue.retry.attempts;
@@ -81,6 +103,10 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     worker.on('error', (error: Error) => this.logger.error(`${queue.name} worker: ${error.message}`));
     this.workers.push(worker);
     await worker.waitUntilReady();
+  }
+
+  sweepAttachments(queue: QueueDefinition<unknown>): Promise<number> {
+    return this.attachments.sweep(queue.name, ATTACHMENT_ORPHAN_GRACE_MS);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { makeThreatEvent, makeThreatEvents } from '../testing/threat-events';
-import { encodeEvents, FIELD_DELIMITER, ROWS_PIECE_CHARS, STAGED_EVENT_COLUMNS } from './encoded-events';
+import {
+  encodeEvents,
+  endLines,
+  FIELD_DELIMITER,
+  ROWS_PIECE_CHARS,
+  STAGED_EVENT_COLUMNS,
+} from './encoded-events';
 
 describe('encodeEvents', () => {
   it('makes one COPY text row per event, fields in the staging order, backslashes and delimiters escaped, \\N when absent', () => {
@@ -66,5 +72,20 @@ describe('encodeEvents', () => {
     const long = makeThreatEvents(3, () => ({ url: `https://x.test/${'b'.repeat(4000)}` }));
     const pieces = encodeEvents(long, 1000).rows;
     expect(pieces).toEqual(long.map((event) => encodeEvents([event]).rows[0]));
+  });
+});
+
+describe('endLines', () => {
+  it('puts the line end in place of every newline of UTF-8 rows, as replaceAll does on their text', () => {
+    const { rows } = encodeEvents([
+      ...makeThreatEvents(3),
+      makeThreatEvent({ endpoint: { host: 'hôte-ü', user: 'Jörg' } }),
+    ]);
+    const text = rows.join('');
+    const lineEnd = '|tenant|firewall|2026-11-24T00:00:00.000Z\n';
+    const ended = endLines(Buffer.from(text), Buffer.from(lineEnd));
+    expect(ended.toString('utf8')).toBe(text.replaceAll('\n', lineEnd));
+    expect(endLines(Buffer.from('a|b'), Buffer.from('|c\n')).toString()).toBe('a|b');
+    expect(endLines(Buffer.alloc(0), Buffer.from('|c\n'))).toHaveLength(0);
   });
 });

@@ -9,9 +9,10 @@ import type { ThreatEvent } from '@threatline/protocol';
 export interface EncodedEvents {
   /**
    * One line per event, the fields of STAGED_EVENT_COLUMNS separated by `delimiter`, `\N` for an absent field, in
-   * pieces of whole lines of at most ROWS_PIECE_CHARS characters each (a longer line is a piece of its own).
+   * pieces of whole lines of at most ROWS_PIECE_CHARS characters each (a longer line is a piece of its own): strings
+   * as encodeEvents makes them, UTF-8 Buffers as the worker reads them from the job's attachment.
    */
-  rows: string[];
+  rows: readonly (string | Buffer)[];
   /** FIELD_DELIMITER; a tab in batches encoded before it (COPY's default). */
   delimiter: string;
   /** The distinct UTC days (`YYYY-MM-DD`) of the events. */
@@ -69,7 +70,10 @@ export const STAGED_EVENT_COLUMNS = [
  * is not in it already (an offset, or other than millisecond precision): the column keeps milliseconds, and the
  * day read off the string must be the one PostgreSQL routes the row to. Agents send the canonical form.
  */
-export function encodeEvents(events: readonly ThreatEvent[], pieceChars = ROWS_PIECE_CHARS): EncodedEvents {
+export function encodeEvents(
+  events: readonly ThreatEvent[],
+  pieceChars = ROWS_PIECE_CHARS,
+): EncodedEvents & { rows: string[]; hours: string[] } {
   const hours = new Set<string>();
   let lastHour = '';
   const rows: string[] = [];
@@ -118,4 +122,21 @@ function text(value: string | undefined): string {
 function canonical(occurredAt: string): string {
   const isCanonical = occurredAt.length === 24 && occurredAt[19] === '.' && occurredAt[23] === 'Z';
   return isCanonical ? occurredAt : new Date(occurredAt).toISOString();
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * `piece` with `lineEnd` in place of each newline: the bytes form of `replaceAll('\n', lineEnd)`, for rows read from
+ * a job's attachment. UTF-8 never has the byte 0x0a inside a multi-byte character.
+ */
+export function endLines(piece: Buffer, lineEnd: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let newline = piece.indexOf(NEWLINE); newline >= 0; newline = piece.indexOf(NEWLINE, from)) {
+    parts.push(piece.subarray(from, newline), lineEnd);
+    from = newline + 1;
+  }
+  if (from < piece.length) parts.push(piece.subarray(from));
+  return Buffer.concat(parts);
 }

@@ -156,6 +156,28 @@ describe('event ingest through BullMQ (distributed mode)', () => {
     expect(row.url).toBe(events[0].url);
   });
 
+  it('stores a job enqueued before the rows went into its attachment (rows inline in the job)', async () => {
+    const { firewallId } = await makeReportingTenant(context.prisma);
+    const events = makeThreatEvents(20);
+    events[0] = { ...events[0]!, url: 'https://example.test/a|b\\c' };
+    const { rows, delimiter, days, hours, count } = encodeEvents(events, 500);
+    const batchId = randomUUID();
+    await context.app
+      .get(JobQueue)
+      .enqueue(
+        QUEUES.threatEventIngest,
+        { firewallId, batchId, receivedAt: new Date().toISOString(), rows, delimiter, days, hours, count },
+        { jobId: ingestJobId(firewallId, batchId, events) },
+      );
+    const ids = events.map((event) => event.id);
+    await waitUntil(
+      async () => [...(await storedCounts(context.prisma, ids)).values()].every((n) => n === 1),
+      'stored',
+    );
+    const row = await context.prisma.threatEvent.findFirstOrThrow({ where: { id: events[0].id } });
+    expect(row.url).toBe(events[0].url);
+  });
+
   it('stores the new events of a batch that holds some already stored, and counts the others', async () => {
     const { firewallId } = await makeReportingTenant(context.prisma);
     const writer = context.app.get(ThreatEventWriter);

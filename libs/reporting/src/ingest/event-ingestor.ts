@@ -11,8 +11,8 @@ import { ThreatEventWriter } from './threat-event.writer';
  * The entry point of event upload (the gateway calls it for each `events` message). `accept` resolves only once
  * the batch is durable, so the gateway acknowledges (`eventsAck`) after it and the agent may then forget the batch:
  *
- * - distributed mode: the batch is a job in Redis (which must persist: appendonly, see libs/messaging's README);
- *   the ingest worker stores it later. While Redis is unreachable the enqueue waits for it to come back.
+ * - distributed mode: the batch is a job in Redis (which must persist: appendonly, see libs/messaging's README),
+ *   its rows in the job's attachment; the ingest worker stores it later. While Redis is unreachable the enqueue waits for it to come back.
  * - embedded mode: the in-process queue would lose the batch with the process, so it is stored at once.
  *
  * A rejection means "not accepted": the gateway sends no ack and the agent resends the batch later.
@@ -40,13 +40,14 @@ export class EventIngestor {
           firewallId,
           batchId,
           receivedAt: receivedAt.toISOString(),
-          rows: encoded.rows,
+          rowsAttached: true,
           delimiter: encoded.delimiter,
           days: encoded.days,
           hours: encoded.hours,
           count: encoded.count,
         },
-        { jobId: ingestJobId(firewallId, batchId, events) },
+        // The rows beside the job, not in its JSON: see EnqueueOptions.attachment.
+        { jobId: ingestJobId(firewallId, batchId, events), attachment: encoded.rows },
       );
     } else {
       await this.writer.storeEncoded({ firewallId, batchId, receivedAt, events: encoded });

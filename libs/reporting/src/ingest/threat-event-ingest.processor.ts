@@ -1,10 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { JobQueue, PeriodicJob, QUEUES, type ThreatEventIngestPayload } from '@threatline/messaging';
+import { JobQueue, PeriodicJob, QUEUES } from '@threatline/messaging';
 import { PartitionMaintenance } from '../partitions/partition-maintenance';
 import { REPORTING_WORKER_OPTIONS, type ReportingWorkerOptions } from '../reporting-worker.options';
-import type { ThreatEvent } from '@threatline/protocol';
-import { encodeEvents } from './encoded-events';
-import { ThreatEventWriter, type EncodedEventBatch } from './threat-event.writer';
+import { encodedBatchOf } from './ingest-job';
+import { ThreatEventWriter } from './threat-event.writer';
 
 /**
  * The reporting jobs of a worker process: storing event batches, and partition maintenance as a repeatable job
@@ -33,13 +32,14 @@ export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnMod
     // partitions ahead, and a batch creates its day's partition if it is missing.
     await this.jobs.process(
       QUEUES.threatEventIngest,
-      async (payload) => {
-        await this.writer.storeEncoded(encodedBatchOf(payload));
+      async (payload, job) => {
+        await this.writer.storeEncoded(encodedBatchOf(payload, job));
       },
       { concurrency: this.options.ingestConcurrency },
     );
     await this.jobs.process(QUEUES.threatEventMaintenance, async () => {
       await this.maintenance.run(this.options.deleteLimits);
+      await this.jobs.sweepAttachments(QUEUES.threatEventIngest);
     });
     this.periodicMaintenance.start();
   }
@@ -47,19 +47,4 @@ export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnMod
   onModuleDestroy(): void {
     this.periodicMaintenance.stop();
   }
-}
-
-/** The batch of a job; a job enqueued before the events travelled encoded carries them as objects. */
-function encodedBatchOf(payload: ThreatEventIngestPayload): EncodedEventBatch {
-  const { firewallId, batchId } = payload;
-  const receivedAt = new Date(payload.receivedAt);
-  if ('rows' in payload) {
-    // A tab, COPY's default, in jobs enqueued before the delimiter was named; one string before the rows came in
-    // pieces.
-    const { rows, delimiter = '\t', days, hours, count } = payload;
-    const pieces = typeof rows === 'string' ? [rows] : rows;
-    return { firewallId, batchId, receivedAt, events: { rows: pieces, delimiter, days, hours, count } };
-  }
-  // Validated against threatEventSchema by the gateway before it was enqueued.
-  return { firewallId, batchId, receivedAt, events: encodeEvents(payload.events as ThreatEvent[]) };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { databaseErrorCode, PrismaService, type CopyIn } from '@threatline/db';
-import { STAGED_EVENT_COLUMNS } from './encoded-events';
+import { endLines, STAGED_EVENT_COLUMNS } from './encoded-events';
 
 /** Where a firewall's events go, and whether they go at all. */
 export interface IngestTarget {
@@ -14,8 +14,11 @@ export interface StoredBatch {
   firewallId: string;
   receivedAt: Date;
   target: IngestTarget;
-  /** The events as encodeEvents made them: rows of COPY's text format, fields separated by `delimiter`, in pieces. */
-  rows: readonly string[];
+  /**
+   * The events as encodeEvents made them: rows of COPY's text format, fields separated by `delimiter`, in pieces
+   * (strings, or UTF-8 buffers read from the job's attachment).
+   */
+  rows: readonly (string | Buffer)[];
   delimiter: string;
   /** The accepted window of occurredAt (both ends included): events outside it are skipped. */
   earliest: Date;
@@ -58,10 +61,13 @@ export class ThreatEventStoreRepository {
     const { target, delimiter } = batch;
     const constants = [target.tenantId, batch.firewallId, target.groupId, batch.receivedAt.toISOString()];
     const lineEnd = `${delimiter}${constants.join(delimiter)}\n`;
+    const lineEndBytes = Buffer.from(lineEnd);
     try {
       const stored = await this.prisma.copyRows({
         into: `threat_event (${STAGED_EVENT_COLUMNS.join(', ')}, tenant_id, firewall_id, group_id, received_at)`,
-        rows: batch.rows.map((piece) => piece.replaceAll('\n', lineEnd)),
+        rows: batch.rows.map((piece) =>
+          typeof piece === 'string' ? piece.replaceAll('\n', lineEnd) : endLines(piece, lineEndBytes),
+        ),
         delimiter,
       });
       return { inside: stored, stored };
