@@ -4,7 +4,12 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@threatline/db/testing';
-import { EventIngestor, ReportingIngestModule, ReportingWorkerModule } from '@threatline/reporting';
+import {
+  encodeBatch,
+  EventIngestor,
+  ReportingIngestModule,
+  ReportingWorkerModule,
+} from '@threatline/reporting';
 import type { ThreatEvent } from '@threatline/protocol';
 import { deleteRedisKeys, TEST_REDIS_URL } from '@threatline/messaging/testing';
 import {
@@ -82,7 +87,7 @@ describe('a worker killed mid-batch (SIGKILL)', () => {
     const { firewallId } = await makeReportingTenant(database.prisma);
     const ingestor = gateway.app.get(EventIngestor);
     const batches = Array.from({ length: 60 }, () => makeThreatEvents(1000));
-    for (const events of batches) await ingestor.accept(firewallId, randomUUID(), events);
+    for (const events of batches) await ingestor.accept(firewallId, encodeBatch(randomUUID(), events));
     const total = batches.length * 1000;
 
     const first = startWorker();
@@ -146,7 +151,7 @@ describe('Redis restarted mid-ingest', () => {
         restarted = new Promise((done) => setTimeout(done, 1000)).then(() => redis.start());
       }
       const accepting = ingestor
-        .accept(firewallId, randomUUID(), events)
+        .accept(firewallId, encodeBatch(randomUUID(), events))
         .then(() => acknowledged.push(...events));
       if (i === 20) await Promise.all([accepting, restarted]);
       else await accepting;

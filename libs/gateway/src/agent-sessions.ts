@@ -15,6 +15,7 @@ import {
   type StreamId,
 } from '@threatline/protocol';
 import { parseFirewallNotice, tenantFirewallsChannel } from '@threatline/streams';
+import { encodeBatch, encodeEventsFrame } from '@threatline/reporting';
 import type { RawData, WebSocket } from 'ws';
 import { AckCollector } from './ack-collector';
 import { AgentConnection, type ConnectedFirewall, type StreamCursor } from './agent-connection';
@@ -113,7 +114,14 @@ export class AgentSessions {
       connection.close(CLOSE_CODES.malformedFrame, 'agents send JSON text frames only');
       return;
     }
-    const parsed = parseClientFrame(bytesOf(data));
+    const frame = bytesOf(data);
+    // Event batches as agents write them go straight from bytes to rows; anything else takes the general path.
+    const batch = connection.greeted ? encodeEventsFrame(frame) : null;
+    if (batch !== null) {
+      this.events.receive(connection, batch);
+      return;
+    }
+    const parsed = parseClientFrame(frame);
     if (!parsed.ok) {
       // A batch with a bad event is refused on its own: closing would make the agent resend it forever.
       if (parsed.error.code === 'invalid_events' && parsed.error.batchId && connection.greeted) {
@@ -138,7 +146,7 @@ export class AgentSessions {
       case 'resync':
         return this.resync(connection, message);
       case 'events':
-        return this.events.receive(connection, message);
+        return this.events.receive(connection, encodeBatch(message.batchId, message.events));
     }
   }
 

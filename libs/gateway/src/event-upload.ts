@@ -1,11 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  EVENTS_ERROR_CODES,
-  PROTOCOL_VERSION,
-  encodeServerMessage,
-  type EventsMessage,
-} from '@threatline/protocol';
-import { EventIngestor } from '@threatline/reporting';
+import { EVENTS_ERROR_CODES, PROTOCOL_VERSION, encodeServerMessage } from '@threatline/protocol';
+import { EventIngestor, type EncodedBatch } from '@threatline/reporting';
 import type { AgentConnection } from './agent-connection';
 import { FirewallStateRepository } from './firewall-state.repository';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
@@ -39,19 +34,20 @@ export class EventUpload {
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
   ) {}
 
-  receive(connection: AgentConnection, message: EventsMessage): void {
+  /** A valid batch, already encoded (encodeEventsFrame, or encodeBatch of the parsed message). */
+  receive(connection: AgentConnection, batch: EncodedBatch): void {
     if (
       connection.eventBatchesInFlight >= this.options.maxEventBatchesPerConnection ||
       this.inFlight >= this.options.maxEventBatchesInFlight
     ) {
-      this.count('busy', message.events.length);
-      this.retryLater(connection, message.batchId, 'too many batches in flight; send it again later');
+      this.count('busy', batch.events.count);
+      this.retryLater(connection, batch.batchId, 'too many batches in flight; send it again later');
       return;
     }
     connection.eventBatchesInFlight++;
     this.inFlight++;
     this.metrics.eventBatchesInFlight.set(this.inFlight);
-    void this.settle(connection, message).finally(() => {
+    void this.settle(connection, batch).finally(() => {
       connection.eventBatchesInFlight--;
       this.inFlight--;
       this.metrics.eventBatchesInFlight.set(this.inFlight);
@@ -72,31 +68,32 @@ export class EventUpload {
     );
   }
 
-  private async settle(connection: AgentConnection, message: EventsMessage): Promise<void> {
-    const { batchId, events } = message;
+  private async settle(connection: AgentConnection, batch: EncodedBatch): Promise<void> {
+    const { batchId } = batch;
+    const { count } = batch.events;
     const firewallId = connection.firewall.firewallId;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      this.count('failed', events.length);
+      this.count('failed', count);
       this.retryLater(connection, batchId, 'not stored in time (storage unreachable?); send it again later');
     }, this.options.eventAcceptTimeoutMs);
     try {
       if (!(await this.centralReporting(connection))) {
         if (timedOut) return;
-        this.count('reporting_off', events.length);
+        this.count('reporting_off', count);
         this.ack(connection, batchId);
         return;
       }
-      await this.ingestor.accept(firewallId, batchId, events);
+      await this.ingestor.accept(firewallId, batch);
       // Durable after the timeout answered: the agent sends it again, and that copy is acknowledged (stored once).
       if (timedOut) return;
-      this.count('accepted', events.length);
+      this.count('accepted', count);
       this.ack(connection, batchId);
     } catch (error) {
       this.logger.warn(`events batch ${batchId} of firewall ${firewallId} not accepted: ${String(error)}`);
       if (timedOut) return;
-      this.count('failed', events.length);
+      this.count('failed', count);
       this.retryLater(connection, batchId, 'not stored (storage unavailable); send it again later');
     } finally {
       clearTimeout(timer);

@@ -30,7 +30,7 @@ export interface EnqueueOptions {
    * the job is added, so an acknowledged job always has it; it is deleted once the job completes
    * (sweepAttachments removes what a crash left behind). The handler gets it as Buffers (JobContext.attachment).
    */
-  readonly attachment?: readonly string[];
+  readonly attachment?: readonly (string | Uint8Array)[];
 }
 
 export interface ProcessOptions {

@@ -4,6 +4,8 @@ export * from './reporting-ingest.module';
 export * from './reporting-worker.module';
 export * from './reporting-worker.options';
 export { EventIngestor } from './ingest/event-ingestor';
+export { encodeBatch, type EncodedBatch } from './ingest/encoded-batch';
+export { encodeEventsFrame } from './ingest/events-frame-rows';
 export { ThreatEventWriter, type EventBatch, type StoreOutcome } from './ingest/threat-event.writer';
 export { PartitionMaintenance, type MaintenanceResult } from './partitions/partition-maintenance';
 export { ThreatEventsService } from './query/threat-events.service';

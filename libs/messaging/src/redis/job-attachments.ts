@@ -26,10 +26,11 @@ export class JobAttachments {
     return jobName.endsWith(ATTACHED);
   }
 
-  async write(queue: string, jobId: string, pieces: readonly string[]): Promise<void> {
+  async write(queue: string, jobId: string, pieces: readonly (string | Uint8Array)[]): Promise<void> {
     // Buffers, not strings: ioredis joins string arguments into one string, which for a large attachment would be
     // the large-object copy this avoids.
-    await this.redis.eval(WRITE, 1, this.key(queue, jobId), ...pieces.map((piece) => Buffer.from(piece)));
+    const buffers = pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece));
+    await this.redis.eval(WRITE, 1, this.key(queue, jobId), ...(buffers as Buffer[]));
   }
 
   /** The pieces, or undefined when the attachment is not in Redis. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvents } from './encoded-events';
-import { EventIngestor, ingestJobId } from './event-ingestor';
+import { encodeBatch, ingestJobId } from './encoded-batch';
+import { EventIngestor } from './event-ingestor';
 import { ThreatEventWriter } from './threat-event.writer';
 import { ReportingWorkerModule } from '../reporting-worker.module';
 import { ReportingIngestModule } from '../reporting-ingest.module';
@@ -36,11 +37,11 @@ describe('event ingest through BullMQ (distributed mode)', () => {
     const { firewallId } = await makeReportingTenant(context.prisma);
     const events = makeThreatEvents(500);
     const batchId = randomUUID();
-    await ingestor.accept(firewallId, batchId, events);
-    await ingestor.accept(firewallId, batchId, events);
+    await ingestor.accept(firewallId, encodeBatch(batchId, events));
+    await ingestor.accept(firewallId, encodeBatch(batchId, events));
     // The same events again under another batch id, with new ones: only the new ones are added.
     const more = makeThreatEvents(10);
-    await ingestor.accept(firewallId, randomUUID(), [...events.slice(0, 100), ...more]);
+    await ingestor.accept(firewallId, encodeBatch(randomUUID(), [...events.slice(0, 100), ...more]));
     const ids = [...events, ...more].map((event) => event.id);
     await waitUntil(
       async () => [...(await storedCounts(context.prisma, ids)).values()].every((n) => n > 0),
@@ -53,8 +54,8 @@ describe('event ingest through BullMQ (distributed mode)', () => {
     const { firewallId } = await makeReportingTenant(context.prisma);
     const events = makeThreatEvents(300);
     await Promise.all([
-      ingestor.accept(firewallId, randomUUID(), events),
-      ingestor.accept(firewallId, randomUUID(), [...events].reverse()),
+      ingestor.accept(firewallId, encodeBatch(randomUUID(), events)),
+      ingestor.accept(firewallId, encodeBatch(randomUUID(), [...events].reverse())),
     ]);
     const ids = events.map((event) => event.id);
     await waitUntil(
@@ -67,7 +68,7 @@ describe('event ingest through BullMQ (distributed mode)', () => {
   it('stores the firewall, its tenant and group with each event, and the dry run as sent', async () => {
     const target = await makeReportingTenant(context.prisma);
     const event = makeThreatEvent({ action: 'log', dryRun: true, endpoint: undefined });
-    await ingestor.accept(target.firewallId, randomUUID(), [event]);
+    await ingestor.accept(target.firewallId, encodeBatch(randomUUID(), [event]));
     await waitUntil(
       async () => (await storedCounts(context.prisma, [event.id])).get(event.id) === 1,
       'stored',
@@ -95,7 +96,7 @@ describe('event ingest through BullMQ (distributed mode)', () => {
       url: 'https://example.test/"quoted"/\u00e9\u{1f600}?a=1|2&b=\\u0041\\|',
       endpoint: { host: 'h"o|st', user: 'us\\er', process: 'c:\\bin\\p.exe' },
     });
-    await ingestor.accept(firewallId, randomUUID(), [event]);
+    await ingestor.accept(firewallId, encodeBatch(randomUUID(), [event]));
     await waitUntil(
       async () => (await storedCounts(context.prisma, [event.id])).get(event.id) === 1,
       'stored',
@@ -217,7 +218,7 @@ describe('event ingest through BullMQ (distributed mode)', () => {
     const future = makeThreatEvent({ occurredAt: new Date(now + 2 * 86_400_000).toISOString() });
     const skewed = makeThreatEvent({ occurredAt: new Date(now + 3_600_000).toISOString() });
     const marker = makeThreatEvent();
-    await ingestor.accept(firewallId, randomUUID(), [inside, expired, future, skewed, marker]);
+    await ingestor.accept(firewallId, encodeBatch(randomUUID(), [inside, expired, future, skewed, marker]));
     await waitUntil(
       async () => (await storedCounts(context.prisma, [marker.id])).get(marker.id) === 1,
       'stored',
@@ -248,8 +249,8 @@ describe('event ingest in embedded mode (PGlite, in-process queue)', () => {
     const { firewallId } = await makeReportingTenant(context.prisma);
     const events = makeThreatEvents(50);
     const ingestor = context.app.get(EventIngestor);
-    await ingestor.accept(firewallId, randomUUID(), events);
-    await ingestor.accept(firewallId, randomUUID(), events.slice(10));
+    await ingestor.accept(firewallId, encodeBatch(randomUUID(), events));
+    await ingestor.accept(firewallId, encodeBatch(randomUUID(), events.slice(10)));
     const counts = await storedCounts(
       context.prisma,
       events.map((event) => event.id),

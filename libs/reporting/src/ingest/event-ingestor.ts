@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@threatline/config';
 import { JobQueue, QUEUES } from '@threatline/messaging';
-import { createHash } from 'node:crypto';
 import { ReportingMetrics } from '../reporting.metrics';
-import type { ThreatEvent } from '@threatline/protocol';
-import { encodeEvents } from './encoded-events';
+import { ingestJobIdOf, type EncodedBatch } from './encoded-batch';
 import { ThreatEventWriter } from './threat-event.writer';
 
 /**
@@ -28,11 +26,11 @@ export class EventIngestor {
 
   /**
    * Accepts a batch of events of `firewallId`, which the caller took from the authenticated connection (never from
-   * the message), and validated with threatEventSchema.
+   * the message), validated with threatEventSchema and encoded (encodeBatch, encodeEventsFrame).
    */
-  async accept(firewallId: string, batchId: string, events: ThreatEvent[]): Promise<void> {
+  async accept(firewallId: string, batch: EncodedBatch): Promise<void> {
     const receivedAt = new Date();
-    const encoded = encodeEvents(events);
+    const { batchId, events: encoded } = batch;
     if (this.config.redisUrl) {
       await this.jobs.enqueue(
         QUEUES.threatEventIngest,
@@ -47,23 +45,11 @@ export class EventIngestor {
           count: encoded.count,
         },
         // The rows beside the job, not in its JSON: see EnqueueOptions.attachment.
-        { jobId: ingestJobId(firewallId, batchId, events), attachment: encoded.rows },
+        { jobId: ingestJobIdOf(firewallId, batch), attachment: encoded.rows },
       );
     } else {
       await this.writer.storeEncoded({ firewallId, batchId, receivedAt, events: encoded });
     }
-    this.metrics.eventsAccepted.inc(events.length);
+    this.metrics.eventsAccepted.inc(encoded.count);
   }
-}
-
-/**
- * A resent batch gets the job id of its first copy, so a batch still queued or recently stored is not queued again.
- * The event ids are part of it: an agent that reused a batch id for other events still has them stored.
- */
-export function ingestJobId(firewallId: string, batchId: string, events: readonly ThreatEvent[]): string {
-  // One update with every id: the same digest as an update per id, at half the cost (1000 ids a batch).
-  let ids = '';
-  for (const event of events) ids += `\n${event.id}`;
-  const hash = createHash('sha256').update(batchId).update(ids);
-  return `events-${firewallId}-${hash.digest('hex').slice(0, 32)}`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeThreatEvent } from '../testing/threat-events';
-import { ingestJobId } from './event-ingestor';
+import { ingestJobId } from './encoded-batch';
 
 describe('ingestJobId', () => {
   it('stays what it was for the same batch (a batch resent across an upgrade finds its queued job)', () => {

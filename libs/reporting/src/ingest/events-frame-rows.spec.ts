@@ -1,0 +1,205 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeClientMessage, parseClientFrame, type ThreatEvent } from '@threatline/protocol';
+import { makeThreatEvent, makeThreatEvents } from '../testing/threat-events';
+import { encodeBatch, type EncodedBatch } from './encoded-batch';
+import { encodeEventsFrame } from './events-frame-rows';
+
+/** The general path: parse and check the frame, then encode its events. Null when the frame is refused. */
+function generalPath(frame: Buffer): EncodedBatch | null {
+  const parsed = parseClientFrame(frame);
+  if (!parsed.ok || parsed.message.type !== 'events') return null;
+  return encodeBatch(parsed.message.batchId, parsed.message.events);
+}
+
+function frameOf(batchId: string, events: readonly object[]): Buffer {
+  return Buffer.from(JSON.stringify({ type: 'events', v: 1, batchId, events }));
+}
+
+/** A batch as comparable data: its rows as one text, whatever their pieces. */
+function comparable(batch: EncodedBatch) {
+  const { rows, ...rest } = batch.events;
+  return {
+    ...batch,
+    events: { ...rest, rows: Buffer.concat(rows.map((piece) => Buffer.from(piece))).toString() },
+  };
+}
+
+describe('encodeEventsFrame', () => {
+  it('encodes a batch as agents write it exactly as the general path does, rows cut into the same pieces', () => {
+    // The agent's key order (services/agent's eventsOf): domain, url and endpoint last.
+    const events: ThreatEvent[] = makeThreatEvents(1000).map(({ endpoint: _, ...event }, i) => ({
+      ...event,
+      occurredAt: new Date(Date.UTC(2026, 10, 24, 9, 59, 59) + i * 7).toISOString(),
+      action: i % 7 === 0 ? 'log' : 'drop',
+      dryRun: i % 7 === 0,
+      ...(i % 5 === 0 && { domain: 'evil.test' }),
+      ...(i % 3 === 0 && { url: `http://evil.test/a|b/${i}` }),
+      ...(i % 2 === 0 && { endpoint: { host: `host-${i}`, user: 'alice' } }),
+      ...(i % 4 === 1 && { endpoint: { process: 'curl' } }),
+    }));
+    const frame = Buffer.from(encodeClientMessage({ type: 'events', v: 1, batchId: 'batch-1', events }));
+    const fast = encodeEventsFrame(frame)!;
+    const general = generalPath(frame)!;
+    expect(fast).not.toBeNull();
+    expect(comparable(fast)).toEqual(comparable(general));
+    expect(fast.events.rows.map((piece) => piece.toString())).toEqual(general.events.rows);
+    expect(fast.events.hours).toEqual(['2026-11-24T09', '2026-11-24T10']);
+    expect(fast.events.count).toBe(1000);
+  });
+
+  it('leaves to the general path what agents do not write: other forms, escapes, non-ASCII text, invalid values', () => {
+    const event = makeThreatEvent({ occurredAt: '2026-11-24T10:00:00.000Z', endpoint: { host: 'h' } });
+    expect(encodeEventsFrame(frameOf('b', [event]))).not.toBeNull();
+    const cases: Array<[string, object[] | Buffer]> = [
+      ['a backslash', [{ ...event, indicator: 'a\\b' }]],
+      ['non-ASCII text', [{ ...event, endpoint: { user: 'Jörg' } }]],
+      ['a DEL character', [{ ...event, auditId: 'a\u007fb' }]],
+      ['an occurredAt with an offset', [{ ...event, occurredAt: '2026-11-24T11:00:00.000+01:00' }]],
+      ['an impossible date', [{ ...event, occurredAt: '2026-02-30T10:00:00.000Z' }]],
+      ['an hour past 23', [{ ...event, occurredAt: '2026-11-24T24:00:00.000Z' }]],
+      ['an uppercase id', [{ ...event, id: event.id.toUpperCase() }]],
+      ['a dry-run drop', [{ ...event, dryRun: true, action: 'drop' }]],
+      ['an unknown source', [{ ...event, source: 'NOPE' }]],
+      ['an audit ID too long', [{ ...event, auditId: 'x'.repeat(65) }]],
+      ['an unknown key', [{ ...event, extra: 1 }]],
+      ['keys in another order', [Object.fromEntries(Object.entries(event).reverse())]],
+      ['no events', []],
+      [
+        'whitespace',
+        Buffer.from(JSON.stringify({ type: 'events', v: 1, batchId: 'b', events: [event] }, null, 1)),
+      ],
+      ['a truncated frame', frameOf('b', [event]).subarray(0, 300)],
+      ['another message', Buffer.from('{"type":"ack","v":1,"stream":"mdr","epoch":"e","seq":1}')],
+    ];
+    for (const [name, input] of cases) {
+      const frame = Buffer.isBuffer(input) ? input : frameOf('b', input);
+      expect(encodeEventsFrame(frame), name).toBeNull();
+    }
+    expect(encodeEventsFrame(frameOf('b', makeThreatEvents(1001)))).toBeNull();
+    // The general path's answer to the same dry-run drop: refused.
+    expect(generalPath(frameOf('b', [{ ...event, dryRun: true, action: 'drop' }]))).toBeNull();
+  });
+
+  it('answers only where the general path accepts, and then with the same rows, days, hours and job digest', () => {
+    const safeText = fc.stringMatching(/^[a-zA-Z0-9.:/|_ -]{0,12}$/);
+    const oddText = fc.oneof(
+      fc.constantFrom(
+        '',
+        '|',
+        '||',
+        'a\\b',
+        'é',
+        '\u0000',
+        '\u007f',
+        '"',
+        '\t',
+        'x'.repeat(64),
+        'x'.repeat(65),
+      ),
+      fc.string({ maxLength: 6 }),
+    );
+    // Odd values are rare, so that many batches are wholly in the agent's form and the fast path answers.
+    const text = fc.oneof({ arbitrary: safeText, weight: 60 }, { arbitrary: oddText, weight: 1 });
+    const occurredAt = fc.oneof(
+      {
+        arbitrary: fc
+          .date({ min: new Date('1999-01-01'), max: new Date('2101-01-01'), noInvalidDate: true })
+          .map((d) => d.toISOString()),
+        weight: 30,
+      },
+      {
+        arbitrary: fc.constantFrom(
+          '2024-02-29T23:59:59.999Z',
+          '2023-02-29T00:00:00.000Z',
+          '2026-11-24T10:00:00Z',
+          '2026-11-24T10:00:00.1234Z',
+          '2026-11-24T10:60:00.000Z',
+          '2026-11-24T10:00:00.000+00:00',
+          '2026-13-01T00:00:00.000Z',
+          '2026-11-24 10:00:00.000Z',
+        ),
+        weight: 1,
+      },
+    );
+    const oneOf = (values: readonly string[]) =>
+      fc.oneof({ arbitrary: fc.constantFrom(...values), weight: 60 }, fc.constant('x'));
+    const event = fc
+      .record(
+        {
+          id: fc.oneof(
+            { arbitrary: fc.uuid(), weight: 9 },
+            fc.constantFrom('not-a-uuid', '00000000-0000-4000-8000-00000000000G'),
+          ),
+          occurredAt,
+          auditId: text,
+          source: oneOf(['MDR', 'XOPS']),
+          module: oneOf(['firewall', 'dns', 'ips', 'web']),
+          action: oneOf(['log', 'drop']),
+          dryRun: fc.boolean(),
+          moduleAction: oneOf(['LOG_ONLY', 'LOG_AND_DROP']),
+          direction: oneOf(['outbound', 'inbound', 'system']),
+          field: oneOf(['srcIp', 'dstIp', 'domain', 'url']),
+          indicator: text,
+          indicatorType: oneOf(['ipv4', 'cidr', 'domain', 'url']),
+          srcIp: text,
+          dstIp: text,
+          domain: text,
+          url: text,
+          endpoint: fc.record({ host: text, user: text, process: text }, { requiredKeys: [] }),
+          extra: fc.constant('unknown key'),
+        },
+        {
+          requiredKeys: [
+            'id',
+            'occurredAt',
+            'auditId',
+            'source',
+            'module',
+            'action',
+            'dryRun',
+            'moduleAction',
+            'direction',
+            'field',
+            'indicator',
+            'indicatorType',
+            'srcIp',
+            'dstIp',
+          ],
+        },
+      )
+      .map((e) => {
+        // An unknown key is rare; the rest keep the agent's order.
+        if ('extra' in e && e.id.charCodeAt(1) % 16 !== 0) delete (e as { extra?: string }).extra;
+        return e;
+      });
+    let fastAnswers = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof({ arbitrary: fc.uuid(), weight: 4 }, text),
+        fc.array(event, { maxLength: 6 }),
+        (batchId, events) => {
+          const frame = frameOf(batchId, events);
+          const fast = encodeEventsFrame(frame);
+          if (fast === null) return;
+          fastAnswers++;
+          const general = generalPath(frame);
+          expect(general).not.toBeNull();
+          expect(comparable(fast)).toEqual(comparable(general!));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    // The property means something only if the fast path answered often.
+    expect(fastAnswers).toBeGreaterThan(300);
+  });
+
+  it('gives a batch and its resend the same job whichever path each takes', () => {
+    const events: ThreatEvent[] = makeThreatEvents(3, () => ({
+      occurredAt: '2026-11-24T10:00:00.000Z',
+      endpoint: { host: 'h', user: 'u', process: 'p' },
+    }));
+    const frame = frameOf('same-batch', events);
+    expect(encodeEventsFrame(frame)!.digest).toBe(encodeBatch('same-batch', events).digest);
+  });
+});
