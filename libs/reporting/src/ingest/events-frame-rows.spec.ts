@@ -77,6 +77,10 @@ describe('encodeEventsFrame', () => {
       expect(encodeEventsFrame(frame), name).toBeNull();
     }
     expect(encodeEventsFrame(frameOf('b', makeThreatEvents(1001)))).toBeNull();
+    // Rows longer than the frame (every `|` escaped): valid, but left to the general path.
+    const piped = frameOf('b', [{ ...event, url: '|'.repeat(2000) }]);
+    expect(encodeEventsFrame(piped)).toBeNull();
+    expect(generalPath(piped)).not.toBeNull();
     // The general path's answer to the same dry-run drop: refused.
     expect(generalPath(frameOf('b', [{ ...event, dryRun: true, action: 'drop' }]))).toBeNull();
   });
