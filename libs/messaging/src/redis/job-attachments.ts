@@ -2,11 +2,11 @@ import type { Redis } from 'ioredis';
 
 /**
  * The attachments of BullMQ jobs (EnqueueOptions.attachment): per job a Redis list
- * `<prefix>:<queue>:attachment:<jobId>` whose first element is the time it was written (Redis's clock, ms) and the
- * rest the pieces. A job that has one is added under the name `<queue>+attachment`, so its worker knows to read it
+ * `<prefix>:<queue>:attachment:<jobId>` whose first element is the time it was written (the writer's clock, ms) and
+ * the rest the pieces. A job that has one is added under the name `<queue>+attachment`, so its worker knows to read it
  * and can tell "gone" from "never had one".
  *
- * The life of one: written (DEL and RPUSH in one script, so a reader never sees half of it) before its job is added;
+ * The life of one: written (DEL and RPUSH in one MULTI, so a reader never sees half of it) before its job is added;
  * read by the worker; deleted when the job completes. A resend of the same job id writes the same content again,
  * whatever state the job is in. What a crash or a duplicate leaves behind is swept: the attachment of a completed
  * job, or one without a job once it is older than the grace period (the window between writing it and adding the
@@ -27,10 +27,18 @@ export class JobAttachments {
   }
 
   async write(queue: string, jobId: string, pieces: readonly (string | Uint8Array)[]): Promise<void> {
+    const key = this.key(queue, jobId);
     // Buffers, not strings: ioredis joins string arguments into one string, which for a large attachment would be
-    // the large-object copy this avoids.
+    // the large-object copy this avoids. MULTI, not a script: a script's arguments are copied into Lua strings and
+    // again into Redis's, about 1.4 ms of Redis's CPU for a 250 KB attachment against a fraction of it.
     const buffers = pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece));
-    await this.redis.eval(WRITE, 1, this.key(queue, jobId), ...(buffers as Buffer[]));
+    const replies = await this.redis
+      .multi()
+      .del(key)
+      .rpush(key, String(Date.now()), ...(buffers as Buffer[]))
+      .exec();
+    const failed = replies?.find(([error]) => error !== null)?.[0];
+    if (!replies || failed) throw failed ?? new Error(`attachment of job ${jobId} not written`);
   }
 
   /** The pieces, or undefined when the attachment is not in Redis. */
@@ -80,13 +88,10 @@ const ATTACHMENT = 'attachment:';
 const NOW_MS = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** KEYS[1] the attachment; ARGV the pieces. */
-const WRITE = `${NOW_MS}
-redis.call('DEL', KEYS[1])
-redis.call('RPUSH', KEYS[1], string.format('%d', now), unpack(ARGV))
-return 1`;
-
-/** KEYS the attachment, the job's hash, the queue's completed set; ARGV the job id, the grace period in ms. */
+/**
+ * KEYS the attachment, the job's hash, the queue's completed set; ARGV the job id, the grace period in ms. The age is
+ * by Redis's clock against the writer's: the grace period is far longer than any skew between them.
+ */
 const SWEEP = `if redis.call('EXISTS', KEYS[2]) == 1 then
   if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return redis.call('DEL', KEYS[1]) end
   return 0
