@@ -18,3 +18,14 @@ export async function deleteRedisKeys(pattern: string, url = TEST_REDIS_URL): Pr
     redis.disconnect();
   }
 }
+
+/** Whether `key` is in Redis (a test looking at what a queue left behind). */
+export async function redisKeyExists(key: string, url = TEST_REDIS_URL): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    return (await redis.exists(key)) === 1;
+  } finally {
+    redis.disconnect();
+  }
+}

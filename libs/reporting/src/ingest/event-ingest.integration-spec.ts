@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvents } from './encoded-events';
-import { encodeBatch, ingestJobId } from './encoded-batch';
+import { encodeBatch, ingestJobId, ingestJobIdOf } from './encoded-batch';
 import { EventIngestor } from './event-ingestor';
+import { ThreatEventIngestProcessor } from './threat-event-ingest.processor';
 import { ThreatEventWriter } from './threat-event.writer';
 import { ReportingWorkerModule } from '../reporting-worker.module';
 import { ReportingIngestModule } from '../reporting-ingest.module';
@@ -13,7 +14,9 @@ import {
   storedCounts,
 } from '../testing/threat-events';
 import { randomUUID } from 'node:crypto';
-import { JobQueue, QUEUES } from '@threatline/messaging';
+import { JobQueue, QUEUES, type ThreatEventIngestPayload } from '@threatline/messaging';
+import { redisKeyExists } from '@threatline/messaging/testing';
+import type { ThreatEvent } from '@threatline/protocol';
 
 async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -112,71 +115,72 @@ describe('event ingest through BullMQ (distributed mode)', () => {
     });
   });
 
-  it('stores a job enqueued before the events travelled encoded (events as objects)', async () => {
+  it('sweeps, in the maintenance run, the attachment a late resend of a stored batch leaves behind', async () => {
+    const { firewallId } = await makeReportingTenant(context.prisma);
+    const events = makeThreatEvents(5);
+    const batch = encodeBatch(randomUUID(), events);
+    const key = `${context.queuePrefix}:${QUEUES.threatEventIngest.name}:attachment:${ingestJobIdOf(firewallId, batch)}`;
+    await ingestor.accept(firewallId, batch);
+    const ids = events.map((event) => event.id);
+    await waitUntil(
+      async () =>
+        [...(await storedCounts(context.prisma, ids)).values()].every((n) => n === 1) &&
+        !(await redisKeyExists(key)),
+      'stored, its attachment deleted',
+    );
+    // The job is among the completed ones: the resend adds no job, but writes the attachment again.
+    await ingestor.accept(firewallId, batch);
+    expect(await redisKeyExists(key)).toBe(true);
+    await context.app.get(ThreatEventIngestProcessor).runMaintenance();
+    expect(await redisKeyExists(key)).toBe(false);
+    expect(new Set((await storedCounts(context.prisma, ids)).values())).toEqual(new Set([1]));
+  });
+
+  /**
+   * Enqueues a job of an older form, as an upgrade finds acknowledged batches waiting in Redis (`rest`: the payload
+   * after firewall, batch id and time of receipt), and expects each event stored once, its text as sent.
+   */
+  async function expectOlderJobStored(
+    rest: (events: ThreatEvent[]) => Record<string, unknown>,
+  ): Promise<void> {
     const { firewallId } = await makeReportingTenant(context.prisma);
     const events = makeThreatEvents(20);
+    events[0] = { ...events[0]!, url: 'https://example.test/a|b\\c' };
     const batchId = randomUUID();
-    await context.app
-      .get(JobQueue)
-      .enqueue(
-        QUEUES.threatEventIngest,
-        { firewallId, batchId, receivedAt: new Date().toISOString(), events },
-        { jobId: ingestJobId(firewallId, batchId, events) },
-      );
+    const payload = { firewallId, batchId, receivedAt: new Date().toISOString(), ...rest(events) };
+    await context.app.get(JobQueue).enqueue(QUEUES.threatEventIngest, payload as ThreatEventIngestPayload, {
+      jobId: ingestJobId(firewallId, batchId, events),
+    });
     const ids = events.map((event) => event.id);
     await waitUntil(
       async () => [...(await storedCounts(context.prisma, ids)).values()].every((n) => n === 1),
       'stored',
     );
+    const row = await context.prisma.threatEvent.findFirstOrThrow({ where: { id: events[0].id } });
+    expect(row.url).toBe(events[0].url);
+  }
+
+  it('stores a job enqueued before the events travelled encoded (events as objects)', async () => {
+    await expectOlderJobStored((events) => ({ events }));
   });
 
   it('stores a job enqueued before the rows named their delimiter (tab-separated rows)', async () => {
-    const { firewallId } = await makeReportingTenant(context.prisma);
-    const events = makeThreatEvents(20);
-    events[0] = { ...events[0]!, url: 'https://example.test/a|b\\c' };
-    const { rows, days, count } = encodeEvents(events);
-    // The rows as they were encoded then: one string, tab-separated, only backslashes escaped.
-    const tabbed = rows
-      .join('')
-      .replaceAll(/(?<!\\)\|/g, '\t')
-      .replaceAll('\\|', '|');
-    const batchId = randomUUID();
-    await context.app
-      .get(JobQueue)
-      .enqueue(
-        QUEUES.threatEventIngest,
-        { firewallId, batchId, receivedAt: new Date().toISOString(), rows: tabbed, days, count },
-        { jobId: ingestJobId(firewallId, batchId, events) },
-      );
-    const ids = events.map((event) => event.id);
-    await waitUntil(
-      async () => [...(await storedCounts(context.prisma, ids)).values()].every((n) => n === 1),
-      'stored',
-    );
-    const row = await context.prisma.threatEvent.findFirstOrThrow({ where: { id: events[0].id } });
-    expect(row.url).toBe(events[0].url);
+    await expectOlderJobStored((events) => {
+      const { rows, days, count } = encodeEvents(events);
+      // The rows as they were encoded then: one string, tab-separated, only backslashes escaped.
+      const tabbed = rows
+        .join('')
+        .replaceAll(/(?<!\\)\|/g, '\t')
+        .replaceAll('\\|', '|');
+      return { rows: tabbed, days, count };
+    });
   });
 
   it('stores a job enqueued before the rows went into its attachment (rows inline in the job)', async () => {
-    const { firewallId } = await makeReportingTenant(context.prisma);
-    const events = makeThreatEvents(20);
-    events[0] = { ...events[0]!, url: 'https://example.test/a|b\\c' };
-    const { rows, delimiter, days, hours, count } = encodeEvents(events, 500);
-    const batchId = randomUUID();
-    await context.app
-      .get(JobQueue)
-      .enqueue(
-        QUEUES.threatEventIngest,
-        { firewallId, batchId, receivedAt: new Date().toISOString(), rows, delimiter, days, hours, count },
-        { jobId: ingestJobId(firewallId, batchId, events) },
-      );
-    const ids = events.map((event) => event.id);
-    await waitUntil(
-      async () => [...(await storedCounts(context.prisma, ids)).values()].every((n) => n === 1),
-      'stored',
-    );
-    const row = await context.prisma.threatEvent.findFirstOrThrow({ where: { id: events[0].id } });
-    expect(row.url).toBe(events[0].url);
+    await expectOlderJobStored((events) => {
+      const { rows, delimiter, days, hours, count } = encodeEvents(events, 500);
+      return { rows, delimiter, days, hours, count };
+    });
   });
 
   it('stores the new events of a batch that holds some already stored, and counts the others', async () => {

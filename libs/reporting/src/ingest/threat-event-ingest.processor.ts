@@ -37,11 +37,17 @@ export class ThreatEventIngestProcessor implements OnApplicationBootstrap, OnMod
       },
       { concurrency: this.options.ingestConcurrency },
     );
-    await this.jobs.process(QUEUES.threatEventMaintenance, async () => {
-      await this.maintenance.run(this.options.deleteLimits);
-      await this.jobs.sweepAttachments(QUEUES.threatEventIngest);
-    });
+    await this.jobs.process(QUEUES.threatEventMaintenance, () => this.runMaintenance());
     this.periodicMaintenance.start();
+  }
+
+  /**
+   * One maintenance run: partitions ahead, retention, and the ingest jobs' attachments a crash or a duplicate left
+   * behind in Redis.
+   */
+  async runMaintenance(): Promise<void> {
+    await this.maintenance.run(this.options.deleteLimits);
+    await this.jobs.sweepAttachments(QUEUES.threatEventIngest);
   }
 
   onModuleDestroy(): void {
