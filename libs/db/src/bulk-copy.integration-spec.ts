@@ -155,6 +155,23 @@ describe.each([
     ]);
   });
 
+  it('takes pieces as UTF-8 bytes too, views into a larger buffer among them, in both calls', async () => {
+    const bytes = Buffer.from('xx1\tone\t\\N\n2\tgrüße\tx\nyy');
+    const pieces = [bytes.subarray(2, bytes.length - 2), '3\tthree\t\\N\n'];
+    expect(await prisma.copyRows({ into: `${TARGET} (id, label, note)`, rows: pieces })).toBe(3);
+    await prisma.copyThenQuery(
+      { setup: CREATE_STAGE, into: STAGE, rows: [Buffer.from('4\tfour\ty\n')] },
+      MOVE,
+      [''],
+    );
+    expect(await stored()).toEqual([
+      { id: 1, label: 'one', note: null },
+      { id: 2, label: 'grüße', note: 'x' },
+      { id: 3, label: 'three', note: null },
+      { id: 4, label: 'four', note: 'y' },
+    ]);
+  });
+
   it('copyRows stores all or nothing: a duplicate key refuses the whole batch, and the next one is stored', async () => {
     await prisma.copyRows({ into: TARGET, rows: '1\tfirst\t\\N\n' });
     const duplicate = prisma.copyRows({
