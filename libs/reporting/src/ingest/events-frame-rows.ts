@@ -80,7 +80,11 @@ const isoDate = z.iso.date();
 
 /** The batch of an events frame written as agents write it, or null: the caller then takes the general path. */
 export function encodeEventsFrame(frame: Buffer): EncodedBatch | null {
-  if (frame.length > MAX_CLIENT_FRAME_BYTES) return null;
+  // Every frame an agent sends comes here first (acks: thousands a second): nothing is allocated for one that does
+  // not start as an events frame. A 37 KB buffer per ack took a gateway holding 19,800 agents from 9.4 to 13.8 KB of
+  // resident memory per agent (stream.memory_per_agent).
+  if (frame.length > MAX_CLIENT_FRAME_BYTES || frame.length < HEAD.length) return null;
+  if (frame.compare(HEAD, 0, HEAD.length, 0, HEAD.length) !== 0) return null;
   return new FrameRows(frame).read();
 }
 
@@ -105,7 +109,8 @@ class FrameRows {
     // escaped `|`: a batch whose rows do not fit takes the general path. Every large buffer here counts towards V8's
     // old generation (ArrayBuffer bytes): twice the frame made the gateway's major GCs measurably more frequent.
     this.out = Buffer.allocUnsafe(frame.length);
-    this.ids = Buffer.allocUnsafe(37 * MAX_EVENTS_PER_BATCH);
+    // `\n` and an id per event; an event in the agent's form takes at least 279 bytes of the frame (checked below).
+    this.ids = Buffer.allocUnsafe(37 * Math.min(MAX_EVENTS_PER_BATCH, Math.ceil(frame.length / 200)));
   }
 
   read(): EncodedBatch | null {
@@ -147,6 +152,7 @@ class FrameRows {
     if (!this.occurredAt(occurredAtStart) || !this.uuid(idStart)) return false;
     this.copy(idStart, idStart + 36);
     this.byte(DELIMITER);
+    if (this.idsLength + 37 > this.ids.length) return false;
     this.ids[this.idsLength++] = NEWLINE;
     this.frame.copy(this.ids, this.idsLength, idStart, idStart + 36);
     this.idsLength += 36;
