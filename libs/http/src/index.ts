@@ -5,3 +5,4 @@ export * from './edge.module';
 export * from './foundation.module';
 export * from './graphql/graphql-options';
 export * from './root-module';
+export * from './garbage-collection';

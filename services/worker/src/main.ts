@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@threatline/config';
-import { exitOnBootFailure } from '@threatline/http';
+import { countBuffersInHeapLimit, exitOnBootFailure } from '@threatline/http';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module';
 
@@ -8,6 +8,7 @@ import { WorkerModule } from './worker.module';
 const SHUTDOWN_TIMEOUT_MS = 25_000;
 
 async function main(): Promise<void> {
+  countBuffersInHeapLimit();
   const config = loadConfig();
   if (!config.databaseUrl || !config.redisUrl) {
     // In embedded mode the standalone process (`npm start`) runs the jobs: PGlite and the in-process queue
