@@ -7,8 +7,9 @@ async function majorGcsWhileAllocating(megabytes: number): Promise<number> {
   let majors = 0;
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
-        majors++;
+      // A 'gc' entry carries Node's GC kind in `detail`.
+      const { detail } = entry as unknown as { detail?: { kind?: number } };
+      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
     }
   });
   observer.observe({ entryTypes: ['gc'] });
