@@ -43,7 +43,7 @@ const COPY_ROWS = 300_000;
 const TARGET = 50_000;
 const WORKER_ENTRY = resolve(__dirname, '../../services/worker/dist/main.js');
 /** deploy/stream/Dockerfile's node flags (until session 10 this bench ran the gateway without them). */
-const DEPLOYED_GATEWAY_FLAGS = ['--optimize-for-size'];
+const DEPLOYED_GATEWAY_FLAGS = ['--optimize-for-size', '--max-semi-space-size=16'];
 /** A directory for the gateway's and workers' CPU profiles (node --cpu-prof, written when they exit on SIGTERM). */
 const CPU_PROF_DIR = process.env.BENCH_INGEST_CPU_PROF;
 const PROFILE_ENV: Record<string, string> = CPU_PROF_DIR
