@@ -109,6 +109,15 @@ describe('job attachments on Redis', () => {
     expect(runs[0]!.attachment).toBeUndefined();
   });
 
+  it('keeps the bytes of a plain Uint8Array piece, as of a Buffer or a string', async () => {
+    await attachments.write(bulk.name, 'bytes', [new Uint8Array([0x61, 0x0a]), Buffer.from('b\n'), 'c\n']);
+    expect(await attachments.read(bulk.name, 'bytes')).toEqual([
+      Buffer.from('a\n'),
+      Buffer.from('b\n'),
+      Buffer.from('c\n'),
+    ]);
+  });
+
   it('is written whole: a second write of the same job id replaces the first, never appends', async () => {
     await attachments.write(bulk.name, 'rewritten', ['1\n', '2\n']);
     await attachments.write(bulk.name, 'rewritten', ['1\n', '2\n']);
